@@ -1,0 +1,1 @@
+"""Storage stage: the SQLite schema and the reads and writes the other stages share."""

@@ -1,0 +1,80 @@
+"""The SQLite schema, created and migrated through sqlite-utils.
+
+One file holds everything an analyst or a re-run needs: every fetched URL
+(``pages``, with its compressed raw HTML so re-extraction never re-crawls),
+the articles, and the sources they came from. ``ensure_schema`` is
+idempotent: it creates what is missing and adds new columns to old files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+#: Tag columns of ``articles`` and their SQLite types (lists are JSON text).
+TAG_COLUMNS: dict[str, type] = {
+    "relevant": int,
+    "operators": str,
+    "investors": str,
+    "countries": str,
+    "capacity_mw": float,
+    "cities": str,
+    "event": str,
+    "investment_usd": float,
+}
+LIST_TAGS = ("operators", "investors", "countries", "cities")
+
+SOURCES = {
+    "name": str, "title": str, "homepage": str, "language": str, "kind": str,
+    "entry_points": str, "updated_at": str,
+}
+PAGES = {
+    "url": str, "source": str, "final_url": str, "status": int, "kind": str, "reason": str,
+    "fetched_at": str, "content_type": str, "encoding": str, "etag": str,
+    "last_modified": str, "content_hash": str, "size": int, "html_gz": bytes, "hops": int,
+    "lastmod": str, "article_url": str,
+}
+ARTICLES = {
+    "url": str, "source": str, "fetched_url": str, "title": str, "published": str,
+    "language": str, "author": str, "text": str, "word_count": int, "content_hash": str,
+    "first_seen": str, "last_seen": str, **TAG_COLUMNS,
+}
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a dcradar database in WAL mode with the schema in place.
+
+    WAL lets Datasette read while a crawl writes; ``busy_timeout`` makes a
+    second writer wait instead of failing at once.
+    """
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    ensure_schema(db)
+    return db
+
+
+def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str,
+           foreign_keys: list | None = None) -> None:
+    table = db[name]
+    if not table.exists():
+        table.create(columns, pk=pk, foreign_keys=foreign_keys or [])
+        return
+    missing = {c: t for c, t in columns.items() if c not in table.columns_dict}
+    for column, kind in missing.items():
+        table.add_column(column, kind)
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create or upgrade every table and index; safe to call on every open."""
+    with db.conn:
+        _table(db, "sources", SOURCES, "name")
+        _table(db, "pages", PAGES, "url")
+        _table(db, "articles", ARTICLES, "url")
+        db["pages"].create_index(["source"], if_not_exists=True)
+        db["pages"].create_index(["kind"], if_not_exists=True)
+        db["pages"].create_index(["final_url"], if_not_exists=True)
+        db["articles"].create_index(["source"], if_not_exists=True)
+        db["articles"].create_index(["published"], if_not_exists=True)
+        db["articles"].create_index(["content_hash"], if_not_exists=True)

@@ -1,0 +1,76 @@
+"""Item pipeline that writes every page, and every article, to SQLite.
+
+One item is one transaction: a crash between two items loses at most the
+item in flight, and a re-run of the same crawl rewrites rows in place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+from db.schema import open_db
+from db.writes import upsert_article, upsert_page, upsert_source
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Scrapy item pipeline: ``pages`` for every item, ``articles`` for extracted ones."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.db = None
+        self.counts: Counter[str] = Counter()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipe = cls(crawler.settings.get("DCRADAR_DB"))
+        pipe.crawler = crawler
+        return pipe
+
+    def open_spider(self, spider=None):
+        self.db = open_db(self.path)
+        spider = spider or self.crawler.spider
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.db.conn:
+            for source in getattr(spider, "sources", {}).values():
+                upsert_source(self.db, {
+                    "name": source.name, "title": source.title, "homepage": source.homepage,
+                    "language": source.language, "kind": source.kind,
+                    "entry_points": json.dumps([u for _, u in source.entry_points]),
+                    "updated_at": now,
+                })
+
+    def close_spider(self, spider=None):
+        if self.db is not None:
+            logger.info("stored: %s", dict(self.counts))
+            self.db.close()
+
+    def process_item(self, item, spider=None):
+        body = item.get("body")
+        article = item.get("article")
+        page = {
+            key: item.get(key) for key in (
+                "url", "source", "final_url", "status", "kind", "reason", "fetched_at",
+                "content_type", "encoding", "etag", "last_modified", "hops", "lastmod")
+        }
+        page["size"] = len(body) if body else 0
+        page["content_hash"] = hashlib.sha256(body).hexdigest() if body else None
+        page["html_gz"] = gzip.compress(body, compresslevel=6) if body else None
+        page["article_url"] = article["url"] if article else None
+        with self.db.conn:
+            upsert_page(self.db, page)
+            if article:
+                seen = item["fetched_at"]
+                outcome = upsert_article(self.db, {**article, "first_seen": seen,
+                                                   "last_seen": seen})
+                self.counts[f"articles_{outcome}"] += 1
+        self.counts[f"pages_{item.get('kind')}"] += 1
+        # Raw bytes are in the database now; do not carry them further.
+        item.pop("body", None)
+        return item

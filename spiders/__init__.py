@@ -1,0 +1,1 @@
+"""Crawling stage: sources as data, one generic news spider, crawler hygiene."""

@@ -1,0 +1,56 @@
+"""Scrapy settings for dcradar: a polite, bounded, resumable news crawl.
+
+Everything here can be overridden per run (``scrapy crawl news -s KEY=VALUE``
+or ``dcradar crawl -s KEY=VALUE``).
+"""
+
+BOT_NAME = "dcradar"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Name ourselves and give site owners a way to reach us.
+USER_AGENT = ("dcradar/0.1 (+https://github.com/dcradar/dcradar; "
+              "news monitoring of African data-centre projects)")
+# Scrapy only turns these on in its project template, so say them explicitly.
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+COOKIES_ENABLED = False
+
+# Bounds: no response may hold the crawl or the memory hostage.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+
+# Retry 5xx and 429 with back-off (spiders.middlewares.BackoffRetryMiddleware).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# Every status reaches the spider, so 404s and 410s are recorded, not dropped.
+HTTPERROR_ALLOW_ALL = True
+
+ITEM_PIPELINES = {
+    "pipeline.stages.ExtractStage": 300,
+    "pipeline.store.StorePipeline": 800,
+}
+
+# Where the pipeline writes; `dcradar crawl --db` sets it.
+DCRADAR_DB = "dcradar.db"
+
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 15.0
+FEED_EXPORT_ENCODING = "utf-8"
+TELNETCONSOLE_ENABLED = False
