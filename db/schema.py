@@ -68,7 +68,7 @@ def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str,
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create or upgrade every table and index; safe to call on every open."""
-    with db.conn:
+    with db.atomic():
         _table(db, "sources", SOURCES, "name")
         _table(db, "pages", PAGES, "url")
         _table(db, "articles", ARTICLES, "url")

@@ -37,7 +37,7 @@ class StorePipeline:
         self.db = open_db(self.path)
         spider = spider or self.crawler.spider
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.db.conn:
+        with self.db.atomic():
             for source in getattr(spider, "sources", {}).values():
                 upsert_source(self.db, {
                     "name": source.name, "title": source.title, "homepage": source.homepage,
@@ -63,7 +63,7 @@ class StorePipeline:
         page["content_hash"] = hashlib.sha256(body).hexdigest() if body else None
         page["html_gz"] = gzip.compress(body, compresslevel=6) if body else None
         page["article_url"] = article["url"] if article else None
-        with self.db.conn:
+        with self.db.atomic():
             upsert_page(self.db, page)
             if article:
                 seen = item["fetched_at"]

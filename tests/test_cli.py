@@ -1,0 +1,65 @@
+"""The command line: check-sources and the demo, as a user runs them."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+
+import yaml
+from conftest import dcradar
+
+
+def _free_port_base(count: int = 6) -> int:
+    for start in range(23100, 40000, 37):
+        sockets = []
+        try:
+            for port in range(start, start + count):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                sockets.append(s)
+            return start
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def test_check_sources_reports_working_and_dead_entry_points(sample_server, tmp_path):
+    spec = yaml.safe_load(sample_server.sources.read_text())
+    spec["sources"].append({"name": "dead", "language": "en",
+                            "feeds": ["http://127.0.0.1:9/feed.xml"]})
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    proc = dcradar("check-sources", "--sources", str(path), "--timeout", "5", check=False)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    ok = [line for line in lines if line.startswith("OK")]
+    assert len(ok) == sum(len(s["start_urls"]) + len(s["feeds"]) + len(s["sitemaps"])
+                          for s in spec["sources"][:-1])
+    (dead,) = [line for line in lines if line.startswith("FAIL")]
+    assert " dead " in dead and "127.0.0.1:9/feed.xml" in dead
+    assert "sources with none working: dead" in proc.stderr
+
+
+def test_bad_sources_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("sources:\n- name: x\n")
+    proc = dcradar("crawl", "--sources", str(path), "--db", str(tmp_path / "x.db"), check=False)
+    assert proc.returncode != 0 and "no start_urls, feeds or sitemaps" in proc.stderr
+
+
+def test_demo_twice_updates_the_same_rows(tmp_path):
+    db = tmp_path / "demo.db"
+    port = _free_port_base()
+    args = ("demo", "--no-serve", "--db", str(db), "--sites-port", str(port))
+    dcradar(*args)
+    conn = sqlite3.connect(db)
+    first = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("pages", "articles")]
+    conn.close()
+    assert first[1] == 86
+    dcradar(*args)
+    conn = sqlite3.connect(db)
+    assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("pages", "articles")] == first

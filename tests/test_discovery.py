@@ -1,0 +1,66 @@
+"""Feeds, sitemaps and pagination, parsed defensively."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from parsel import Selector
+
+from spiders.discovery import feed_links, maybe_gunzip, page_links, sitemap_links
+
+BASE = "http://127.0.0.1:9"
+
+
+def test_rss_and_atom_entries_with_dates():
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>A</title>'
+           b"<link>http://127.0.0.1:9/a/</link><pubDate>Tue, 04 Mar 2025 09:00:00 GMT</pubDate>"
+           b"</item></channel></rss>")
+    (link,) = feed_links(rss, BASE + "/feed.xml")
+    assert link.url == BASE + "/a/" and link.lastmod.startswith("2025-03-04")
+    atom = (b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>B</title>'
+            b'<link rel="alternate" href="/b/"/><updated>2024-01-02T00:00:00Z</updated></entry>'
+            b"</feed>")
+    (link,) = feed_links(atom, BASE + "/atom.xml")
+    assert link.url == BASE + "/b/"
+
+
+def test_sitemap_index_urlset_and_news_sitemap():
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+             b"<loc>http://127.0.0.1:9/s1.xml</loc><lastmod>2025-01-01</lastmod></sitemap>"
+             b"</sitemapindex>")
+    (child,) = sitemap_links(index, BASE)
+    assert child.is_sitemap and child.lastmod == "2025-01-01"
+    news = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url>'
+            b"<loc>http://127.0.0.1:9/n/</loc><news:news><news:publication_date>2025-02-03"
+            b"</news:publication_date></news:news></url></urlset>")
+    (item,) = sitemap_links(news, BASE)
+    assert not item.is_sitemap and item.url == BASE + "/n/" and item.lastmod == "2025-02-03"
+
+
+def test_gzip_sitemaps_are_read_and_bombs_refused():
+    body = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/x/</loc></url></urlset>'
+    assert [link.url for link in sitemap_links(gzip.compress(body), BASE)] == [BASE + "/x/"]
+    bomb = gzip.compress(b"\0" * (3 * 1024 * 1024))
+    with pytest.raises(ValueError, match="inflates"):
+        maybe_gunzip(bomb, limit=1024 * 1024)
+
+
+def test_entity_expansion_is_not_performed():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+              b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/x/&b;</loc>'
+              b"</url></urlset>")
+    urls = [link.url for link in sitemap_links(laughs, BASE)]
+    assert all("aaaaaaaaaa" not in u for u in urls)
+
+
+def test_pagination_is_recognised():
+    html = ('<a rel="next" href="/news/page/2/">Next</a>'
+            '<div class="pagination"><a href="/news/?page=3">3</a></div>'
+            '<a href="/2024/05/a-story/">A story headline about a data centre</a>'
+            '<a href="mailto:a@b.c">mail</a><a href="javascript:void(0)">js</a>')
+    links = {link.url: link.is_pagination for link in page_links(Selector(text=html), BASE + "/news/")}
+    assert links == {BASE + "/news/page/2/": True, BASE + "/news/?page=3": True,
+                     BASE + "/2024/05/a-story/": False}

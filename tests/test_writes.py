@@ -1,0 +1,53 @@
+"""Idempotent, transactional storage."""
+
+from __future__ import annotations
+
+from db.schema import open_db
+from db.writes import upsert_article, upsert_page
+
+
+def _article(**kw):
+    row = {"url": "http://x/a/", "source": "s", "title": "T", "text": "body", "word_count": 1,
+           "content_hash": "h1", "first_seen": "2026-01-01", "last_seen": "2026-01-01"}
+    row.update(kw)
+    return row
+
+
+def test_schema_is_wal_and_idempotent(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    open_db(tmp_path / "x.db")  # a second open neither fails nor duplicates anything
+    assert {"sources", "pages", "articles"} <= set(db.table_names())
+
+
+def test_article_upsert_keeps_first_seen_and_reports_changes(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    with db.atomic():
+        assert upsert_article(db, _article()) == "new"
+    with db.atomic():
+        assert upsert_article(db, _article(first_seen="2026-02-02", last_seen="2026-02-02")) \
+            == "unchanged"
+    with db.atomic():
+        assert upsert_article(db, _article(content_hash="h2", last_seen="2026-03-03")) == "updated"
+    (row,) = db.query("SELECT * FROM articles")
+    assert row["first_seen"] == "2026-01-01" and row["last_seen"] == "2026-03-03"
+
+
+def test_a_crawl_without_tags_keeps_earlier_tags(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    with db.atomic():
+        upsert_article(db, _article(relevant=1, operators=["N+One"]))
+        upsert_article(db, _article(last_seen="2026-04-04"))
+    (row,) = db.query("SELECT relevant, operators FROM articles")
+    assert row == {"relevant": 1, "operators": '["N+One"]'}
+
+
+def test_page_writes_roll_back_as_a_unit(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    try:
+        with db.atomic():
+            upsert_page(db, {"url": "http://x/1", "source": "s", "status": 200})
+            raise RuntimeError("crash mid-item")
+    except RuntimeError:
+        pass
+    assert db["pages"].count == 0
