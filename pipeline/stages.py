@@ -38,8 +38,11 @@ def canonical_article_url(final_url: str, canonical: str | None) -> str:
 
 def article_record(item: dict[str, Any]) -> dict[str, Any] | None:
     """Extract the article stored for a fetched article page, or None with a reason set."""
-    text, encoding = decode_html(item["body"], item.get("encoding"))
-    item["encoding"] = encoding
+    decoded = decode_html(item["body"], item.get("encoding"))
+    if decoded is None:
+        item["reason"] = "binary-body"
+        return None
+    text, item["encoding"] = decoded
     extracted = extract(text, item["final_url"], prune_xpaths=item.get("prune_xpaths") or (),
                         default_language=item.get("language"))
     if extracted is None or not extracted.text:

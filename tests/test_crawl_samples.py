@@ -31,7 +31,8 @@ def test_every_labelled_article_stored_once_and_nothing_else(crawled, sample_ser
 def test_metadata_matches_labels(crawled, sample_server, labels):
     db = sqlite3.connect(crawled)
     db.row_factory = sqlite3.Row
-    rows = {_site_path(r["url"], sample_server.bases): r for r in db.execute("SELECT * FROM articles")}
+    rows = {_site_path(r["url"], sample_server.bases): r
+            for r in db.execute("SELECT * FROM articles")}
     norm = lambda s: re.sub(r"\s+", " ", (s or "").casefold()).strip()  # noqa: E731
     right = Counter()
     for label in labels:

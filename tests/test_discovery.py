@@ -61,6 +61,7 @@ def test_pagination_is_recognised():
             '<div class="pagination"><a href="/news/?page=3">3</a></div>'
             '<a href="/2024/05/a-story/">A story headline about a data centre</a>'
             '<a href="mailto:a@b.c">mail</a><a href="javascript:void(0)">js</a>')
-    links = {link.url: link.is_pagination for link in page_links(Selector(text=html), BASE + "/news/")}
+    found = page_links(Selector(text=html), BASE + "/news/")
+    links = {link.url: link.is_pagination for link in found}
     assert links == {BASE + "/news/page/2/": True, BASE + "/news/?page=3": True,
                      BASE + "/2024/05/a-story/": False}

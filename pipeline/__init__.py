@@ -1,0 +1,1 @@
+"""dcradar pipeline: extraction, processing and storage stages."""

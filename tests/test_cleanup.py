@@ -1,0 +1,247 @@
+"""Boilerplate removal (pipeline.cleanup): the HTML pass and the text pass.
+
+Every fixture pairs real-looking article paragraphs, which must survive, with
+one kind of boilerplate, which must go; the layouts vary (headings, inline
+labels, class names in English and French, no class names at all) because the
+mechanisms must not depend on one site's markup.
+"""
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from pipeline.cleanup import (
+    boilerplate_token,
+    clean_paragraphs,
+    clean_tree,
+    content_root,
+)
+
+EN = [
+    "Africa Data Centres has begun building a 10MW facility in Lagos, its first in Nigeria, "
+    "the company said on Tuesday in a statement to investors.",
+    "The site will be carrier-neutral and is designed to Tier III standards, with power from "
+    "the grid backed up by gas generators and a solar array on the roof.",
+    "Chief executive Stephane Duproz said demand from cloud providers and banks had grown "
+    "sharply over the past two years across West Africa.",
+    "The company expects the first phase to open in the second half of next year, with further "
+    "phases to follow as customers sign up for space.",
+]
+FR = [
+    "L'opérateur public a inauguré mardi à Douala un datacenter de 2 MW, le premier du pays "
+    "certifié Tier III, en présence du ministre des Postes et Télécommunications.",
+    "Le projet, financé par un prêt de la Banque africaine de développement, a coûté 18 milliards "
+    "de francs CFA selon les chiffres communiqués par le gouvernement.",
+    "Le site doit héberger les données de l'administration et des entreprises publiques, "
+    "jusque-là stockées en partie à l'étranger.",
+    "Une seconde phase est prévue d'ici deux ans pour porter la capacité à 5 MW, selon la "
+    "direction générale de l'entreprise.",
+]
+
+
+def paras(items: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+def cleaned_text(body: str) -> str:
+    root = lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
+    clean_tree(root)
+    return " ".join(root.text_content().split())
+
+
+def assert_kept(text: str, items: list[str]) -> None:
+    for p in items:
+        assert " ".join(p.split()) in text, f"article text lost: {p[:50]}"
+
+
+# --------------------------------------------------------------------------
+# class / id tokens
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["related-posts", "cl-readalso", "a-lire-aussi", "shareBar",
+                                   "newsletter-signup", "wp-caption", "jp-relatedposts",
+                                   "comments-area", "bloc-pub", "paywall-box", "sr-only"])
+def test_boilerplate_tokens(value: str) -> None:
+    assert boilerplate_token(value)
+
+
+@pytest.mark.parametrize("value", ["entry-content", "article-body", "texte-article", "post",
+                                   "headline", "padding-large", "shadow", "readable", "loaded"])
+def test_content_tokens_are_not_boilerplate(value: str) -> None:
+    assert not boilerplate_token(value)
+
+
+def test_wrapper_with_boilerplate_class_keeps_the_article() -> None:
+    # WordPress puts tag-/category- and feature classes on the <article> itself
+    text = cleaned_text(f'<article class="post tag-share has-comments related-enabled">'
+                        f'<div class="entry">{paras(EN)}</div></article>')
+    assert_kept(text, EN)
+
+
+def test_text_outside_paragraphs_is_protected_by_size() -> None:
+    items = "".join(f"<li>{p}</li>" for p in EN)
+    body = f'<div class="l-sidebar-layout share-tools">{items}</div>'
+    text = cleaned_text(f"<div class='cookie'><p>We use cookies.</p></div><ul>{body}</ul>")
+    assert_kept(text, EN)
+
+
+# --------------------------------------------------------------------------
+# labels: headings and inline prefixes
+# --------------------------------------------------------------------------
+
+
+def test_read_also_inline_paragraph_goes() -> None:
+    text = cleaned_text(f'<div class="story">{paras(EN[:2])}<p><strong>Read also:</strong> '
+                        f'<a href="/x">Teraco breaks ground on JB7</a></p>{paras(EN[2:])}</div>')
+    assert_kept(text, EN)
+    assert "Teraco" not in text and "Read also" not in text
+
+
+def test_lire_aussi_without_markup_goes() -> None:
+    text = cleaned_text(f'<div class="corps">{paras(FR[:2])}<p>Lire aussi : <a href="/x">Camtel '
+                        f'lance un câble vers le Nigeria</a></p>{paras(FR[2:])}</div>')
+    assert_kept(text, FR)
+    assert "Camtel" not in text
+
+
+def test_a_lire_aussi_cards_block_goes() -> None:
+    cards = "".join(f'<div><h4><a href="/{i}">Titre du dossier numéro {i} sur les datacenters'
+                    f"</a></h4><p>Un résumé de l'article {i}.</p></div>" for i in range(3))
+    text = cleaned_text(f'<div class="contenu">{paras(FR)}</div>'
+                        f'<div class="bloc-x"><h3>À lire aussi</h3>{cards}</div>')
+    assert_kept(text, FR)
+    assert "résumé" not in text and "lire aussi" not in text.lower()
+
+
+def test_explore_more_cards_go() -> None:
+    cards = "".join(f'<article><a href="/{i}">Another data centre story number {i} in Africa</a>'
+                    f"<p>Short blurb {i}.</p></article>" for i in range(3))
+    text = cleaned_text(f"<main><div>{paras(EN)}</div>"
+                        f"<section><h2>Explore more</h2>{cards}</section></main>")
+    assert_kept(text, EN)
+    assert "blurb" not in text and "Explore" not in text
+
+
+def test_related_list_in_running_text_goes() -> None:
+    links = ('<ul><li><a href="/1">Vantage opens JNB1</a></li>'
+             '<li><a href="/2">OADC closes financing</a></li></ul>')
+    text = cleaned_text(f'<div class="x">{paras(EN[:2])}<h3>Related</h3>{links}'
+                        f"{paras(EN[2:])}</div>")
+    assert_kept(text, EN)
+    assert "Vantage" not in text and "OADC" not in text
+
+
+def test_media_contact_in_running_text_goes() -> None:
+    text = cleaned_text(f'<div class="release">{paras(EN)}<p><b>Media contact</b></p>'
+                        f"<p>Jane Doe<br>jane@example.com<br>+234 000 000</p></div>")
+    assert_kept(text, EN)
+    assert "Jane Doe" not in text
+
+
+def test_weak_label_that_is_a_real_subheading_stays() -> None:
+    heading = "<h2>More than a building</h2>"
+    text = cleaned_text(f'<div class="x">{paras(EN[:2])}{heading}{paras(EN[2:])}</div>')
+    assert "More than a building" in text
+    assert_kept(text, EN)
+
+
+def test_bold_word_opening_a_sentence_is_no_label() -> None:
+    sentence = "<p><b>Comments</b> from the minister were welcomed by operators in the region.</p>"
+    text = cleaned_text(f'<div class="x">{paras(EN[:2])}{sentence}{paras(EN[2:])}</div>')
+    assert "welcomed by operators" in text
+
+
+# --------------------------------------------------------------------------
+# newsletter boxes, captions, hidden elements, per-source XPaths
+# --------------------------------------------------------------------------
+
+
+def test_newsletter_box_with_email_form_goes() -> None:
+    box = ('<div class="encart"><h3>La lettre Télécoms</h3>'
+           '<p>Recevez chaque matin nos dépêches.</p>'
+           '<form><input type="text" name="adresse_mail"><input type="submit"></form></div>')
+    text = cleaned_text(f'<div class="corps">{paras(FR)}</div>{box}')
+    assert_kept(text, FR)
+    assert "Recevez" not in text
+
+
+def test_newsletter_heading_without_form_goes() -> None:
+    box = ('<div class="box"><h3>Sign up for our newsletter</h3>'
+           "<p>The week in data centres.</p></div>")
+    text = cleaned_text(f'<div class="x">{paras(EN)}{box}</div>')
+    assert_kept(text, EN)
+    assert "The week in data centres" not in text
+
+
+def test_captions_and_hidden_elements_go() -> None:
+    extras = ('<figure><img src="a.jpg"><figcaption>Photo: the site in Lagos</figcaption></figure>'
+              '<div hidden>Secret promo</div><div style="display: none">Invisible</div>')
+    text = cleaned_text(f'<div class="x">{paras(EN[:2])}{extras}{paras(EN[2:])}</div>')
+    assert_kept(text, EN)
+    for gone in ("Photo:", "Secret promo", "Invisible"):
+        assert gone not in text
+
+
+def test_prune_xpaths_are_applied_and_bad_ones_ignored() -> None:
+    root = lxml.html.document_fromstring(
+        f'<html><body><div class="x">{paras(EN)}<div class="site-specific">Remove me</div></div>'
+        "</body></html>")
+    clean_tree(root, ["//div[@class='site-specific']", "this is not ]] an xpath"])
+    assert "Remove me" not in root.text_content()
+    assert EN[0] in root.text_content()
+
+
+def test_content_root_finds_split_bodies() -> None:
+    root = lxml.html.document_fromstring(
+        "<html><body><div id='side'><p>Menu</p></div><div id='body'>"
+        + "".join(f"<div class='chunk'><p>{p}</p></div>" for p in EN) + "</div></body></html>")
+    found = content_root(root)
+    assert found is not None and found.get("id") == "body"
+
+
+# --------------------------------------------------------------------------
+# text level
+# --------------------------------------------------------------------------
+
+
+def test_text_pass_drops_teasers_credits_and_headline() -> None:
+    title = "Africa Data Centres starts work on 10MW Lagos facility"
+    lines = [title, "By Ann Writer", EN[0], "Read also: Vantage opens JNB1 campus", EN[1],
+             "Lire aussi : Camtel lance un câble", "Advertisement", EN[2],
+             "Sign up for our newsletter to receive the week's news", EN[3],
+             "Reporting by Ann Other; Editing by Someone Else"]
+    assert clean_paragraphs(lines, title) == EN
+
+
+def test_text_pass_keeps_ordinary_paragraphs() -> None:
+    lines = ["Related developments are expected in Kenya, where two operators plan new sites "
+             "before the end of the year.", *FR]
+    assert clean_paragraphs(lines) == lines
+
+
+def test_paywall_notice_ends_the_text() -> None:
+    lines = [*FR[:3], "Le ministre a ensuite annoncé…", "Cet article est réservé aux abonnés",
+             "Abonnez-vous pour lire la suite."]
+    assert clean_paragraphs(lines) == FR[:3]
+
+
+def test_paywall_badge_above_the_text_only_loses_its_line() -> None:
+    lines = ["For subscribers only", *EN]
+    assert clean_paragraphs(lines) == EN
+
+
+def test_newsletter_pitch_without_the_word_newsletter_goes() -> None:
+    lines = [*EN, "Enjoying this story?",
+             "Get the Dispatch briefing on African infrastructure every weekday morning."]
+    assert clean_paragraphs(lines) == EN
+    # a briefing that is news stays
+    news = "At a press briefing on Tuesday, the minister said the site would open in May."
+    assert clean_paragraphs([news]) == [news]
+
+
+def test_author_bio_found_through_author_names() -> None:
+    lines = [*EN, "About Sarah Mensah", "Sarah Mensah is a senior editor based in Accra.",
+             "Kwame reports on energy and telecoms."]
+    assert clean_paragraphs(lines, authors=["Sarah Mensah, Kwame Asante"]) == EN
+    assert clean_paragraphs(lines) == lines  # no author names, no bio rule

@@ -1,0 +1,332 @@
+"""pipeline.extract: text, metadata and robustness on small inline pages (EN and FR)."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from pipeline.extract import Extracted, decode, extract, guess_language
+
+URL = "https://news.example.com/2024/03/lagos-data-centre/"
+
+EN = [
+    "Africa Data Centres has begun building a 10MW facility in Lagos, its first in Nigeria, "
+    "the company said on Tuesday in a statement to investors.",
+    "The site will be carrier-neutral and is designed to Tier III standards, with power from "
+    "the grid backed up by gas generators and a solar array on the roof.",
+    "Chief executive Stephane Duproz said demand from cloud providers and banks had grown "
+    "sharply over the past two years across West Africa.",
+    "The company expects the first phase to open in the second half of next year, with further "
+    "phases to follow as customers sign up for space.",
+]
+FR = [
+    "L'opérateur public a inauguré mardi à Douala un datacenter de 2 MW, le premier du pays "
+    "certifié Tier III, en présence du ministre des Postes et Télécommunications.",
+    "Le projet, financé par un prêt de la Banque africaine de développement, a coûté 18 milliards "
+    "de francs CFA selon les chiffres communiqués par le gouvernement.",
+    "Le site doit héberger les données de l'administration et des entreprises publiques, "
+    "jusque-là stockées en partie à l'étranger.",
+    "Une seconde phase est prévue d'ici deux ans pour porter la capacité à 5 MW, selon la "
+    "direction générale de l'entreprise.",
+]
+EN_TITLE = "Africa Data Centres starts work on 10MW Lagos facility"
+FR_TITLE = "Cameroun : Camtel inaugure un datacenter de 2 MW à Douala"
+
+
+def paras(items: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in items)
+
+
+def f1(gold: str, got: str) -> float:
+    """Token F1 as the corpus scorer computes it."""
+    g = Counter(re.findall(r"\w+", gold.casefold()))
+    t = Counter(re.findall(r"\w+", got.casefold()))
+    common = sum((g & t).values())
+    if not common:
+        return 0.0
+    p, r = common / sum(t.values()), common / sum(g.values())
+    return 2 * p * r / (p + r)
+
+
+EN_PAGE = f"""<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8">
+<title>{EN_TITLE} | Critical Load</title>
+<link rel="canonical" href="/2024/03/lagos-data-centre/">
+<meta property="og:title" content="{EN_TITLE}">
+<meta property="og:site_name" content="Critical Load">
+<meta property="article:published_time" content="2024-03-05T23:30:00+01:00">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+ "headline": "{EN_TITLE}", "datePublished": "2024-03-05T23:30:00+01:00",
+ "author": {{"@type": "Person", "name": "Tunde Bakare"}}}}</script>
+</head><body>
+<header><a href="/">Critical Load</a>
+<nav><a href="/news/">News</a><a href="/events/">Events</a></nav></header>
+<main><article>
+<h1>{EN_TITLE}</h1>
+<div class="byline">By Tunde Bakare · <time datetime="2024-03-05">5 March 2024</time></div>
+<div class="share"><a href="#">Share on LinkedIn</a><a href="#">Post</a></div>
+<div class="article-body">{paras(EN[:2])}
+<p class="read-also"><strong>Read also:</strong>
+<a href="/vantage">Vantage opens JNB1 in Johannesburg</a></p>
+{paras(EN[2:])}</div>
+<section class="more"><h2>Explore more</h2>
+<div class="card"><a href="/1">Teraco breaks ground on JB7, a 40MW data centre in Isando</a>
+<p>Construction has started on the new hall.</p></div>
+<div class="card"><a href="/2">OADC closes a $240m financing for its Lagos data centre</a>
+<p>The lenders include two development banks.</p></div>
+</section>
+<div class="signup"><h3>Get our weekly newsletter</h3>
+<p>Data-centre news from across Africa, every Friday.</p>
+<form action="/subscribe"><input type="email" name="email"><button>Sign up</button></form></div>
+</article></main>
+<footer><p>© 2025 Critical Load. All rights reserved.</p></footer>
+</body></html>"""
+
+FR_PAGE = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<title>{FR_TITLE} - Kora Éco</title>
+<meta property="og:locale" content="fr_FR">
+<meta property="og:url" content="https://eco.example.com/tic/camtel-douala/">
+</head><body>
+<div id="entete"><a href="/">Kora Éco</a></div>
+<div id="colonne">
+<h1 class="titre-article">{FR_TITLE}</h1>
+<div class="infos"><span class="auteur">Par Jean Mbarga</span> | Publié le
+<time datetime="2023-07-13T08:00:00+01:00">13 juillet 2023</time></div>
+<div class="texte-article">
+<p class="chapo"><strong>{FR[0]}</strong></p>
+{paras(FR[1:2])}
+<div class="encadre"><p class="titre">Lire également :</p>
+<ul><li><a href="/a">Gabon : l'ANINF lance un datacenter national</a></li></ul></div>
+<h2 class="intertitre">Une seconde phase</h2>
+{paras(FR[2:])}
+</div>
+<div class="bloc-lettre"><h3>La lettre TIC &amp; Télécoms</h3>
+<p>Recevez chaque matin nos dépêches.</p>
+<form><input type="text" name="email"><input type="submit" value="Je m'inscris"></form></div>
+<div class="voir"><h3>Sur le même sujet</h3>
+<div><h4><a href="/b">Sénégal : le datacenter national de Diamniadio inauguré</a></h4>
+<p>Le site a coûté 30 milliards.</p></div>
+<div><h4><a href="/c">Togo : Lomé Data Centre entre en service commercial</a></h4>
+<p>Un investissement public.</p></div>
+</div></div>
+</body></html>"""
+
+
+# --------------------------------------------------------------------------
+# text
+# --------------------------------------------------------------------------
+
+
+def test_english_article_text_without_boilerplate() -> None:
+    got = extract(EN_PAGE, URL)
+    assert isinstance(got, Extracted)
+    assert got.text == "\n\n".join(EN)  # paragraphs split by a blank line, headline excluded
+    assert got.word_count == len(re.findall(r"\w+", got.text))
+
+
+def test_french_article_keeps_standfirst_and_subheading() -> None:
+    got = extract(FR_PAGE, "https://eco.example.com/tic/camtel-douala/")
+    assert got is not None
+    gold = "\n\n".join([*FR[:2], "Une seconde phase", *FR[2:]])
+    assert f1(gold, got.text) > 0.98
+    for gone in ("Lire également", "ANINF", "Recevez", "Diamniadio", "Mbarga", FR_TITLE):
+        assert gone not in got.text
+
+
+def test_beats_plain_trafilatura_on_teasers() -> None:
+    """The fixtures are real tests: plain trafilatura leaves boilerplate in them."""
+    import trafilatura
+
+    gold = "\n\n".join(EN)
+    plain = trafilatura.extract(EN_PAGE, include_comments=False) or ""
+    ours = extract(EN_PAGE, URL)
+    assert ours is not None
+    assert f1(gold, ours.text) > f1(gold, plain)
+
+
+# --------------------------------------------------------------------------
+# metadata
+# --------------------------------------------------------------------------
+
+
+def test_english_metadata() -> None:
+    got = extract(EN_PAGE, URL)
+    assert got is not None
+    assert got.title == EN_TITLE
+    assert got.published == "2024-03-05"  # the date as published, not shifted to UTC
+    assert got.language == "en"
+    assert got.author == "Tunde Bakare"
+    assert got.canonical_url == URL  # relative canonical made absolute
+
+
+def test_french_metadata_from_visible_markup() -> None:
+    got = extract(FR_PAGE, "https://eco.example.com/tic/camtel-douala/?utm_source=x")
+    assert got is not None
+    assert got.title == FR_TITLE  # h1, not "<title> - Kora Éco"
+    assert got.published == "2023-07-13"  # from <time datetime>
+    assert got.language == "fr"
+    assert got.canonical_url == "https://eco.example.com/tic/camtel-douala/"  # og:url
+
+
+@pytest.mark.parametrize(("title_tag", "expected"), [
+    (f"{EN_TITLE} | Critical Load", EN_TITLE),
+    (f"{EN_TITLE} – Critical Load", EN_TITLE),
+    (f"Critical Load - {EN_TITLE}", EN_TITLE),
+])
+def test_site_name_is_stripped_from_title_tag(title_tag: str, expected: str) -> None:
+    page = (f'<html><head><title>{title_tag}</title><meta property="og:site_name" '
+            f'content="Critical Load"></head><body><div>{paras(EN)}</div></body></html>')
+    got = extract(page, URL)
+    assert got is not None and got.title == expected
+
+
+def test_title_without_site_name_drops_short_suffix() -> None:
+    page = (f"<html><head><title>{EN_TITLE} | CL News</title></head>"
+            f"<body><div>{paras(EN)}</div></body></html>")
+    got = extract(page, URL)
+    assert got is not None and got.title == EN_TITLE
+
+
+def test_logo_h1_is_not_the_title() -> None:
+    page = (f"<html><head><title>Critical Load - {EN_TITLE}</title></head><body>"
+            f"<h1 class='logo'>Critical Load</h1><div><h1>{EN_TITLE}</h1>{paras(EN)}</div>"
+            "</body></html>")
+    got = extract(page, URL)
+    assert got is not None and got.title == EN_TITLE
+
+
+def test_h1_beats_a_prefixed_og_title() -> None:
+    page = (f'<html><head><meta property="og:title" content="Opinion | {EN_TITLE}"></head><body>'
+            f"<article><h1>{EN_TITLE}</h1>{paras(EN)}</article></body></html>")
+    got = extract(page, URL)
+    assert got is not None and got.title == EN_TITLE
+
+
+def test_jsonld_graph_date_beats_visible_time() -> None:
+    page = ('<html><head><script type="application/ld+json">{"@graph": [{"@type": "WebSite", '
+            '"name": "X"}, {"@type": ["NewsArticle"], '
+            '"datePublished": "2022-04-05T18:20:00+01:00"}]}</script></head>'
+            '<body><article><time datetime="2022-04-07">7 April</time>'
+            f"{paras(EN)}</article></body></html>")
+    got = extract(page, URL)
+    assert got is not None and got.published == "2022-04-05"
+
+
+def test_modified_time_is_not_the_publication_date() -> None:
+    page = ('<html><body><article><time class="updated" datetime="2024-05-01">1 May</time>'
+            '<time class="published" datetime="2024-04-02">2 April</time>'
+            f"{paras(EN)}</article></body></html>")
+    got = extract(page, URL)
+    assert got is not None and got.published == "2024-04-02"
+
+
+def test_language_fallbacks() -> None:
+    page = ("<html><head><meta property='og:locale' content='fr_FR'></head>"
+            f"<body><div>{paras(FR)}</div></body></html>")
+    assert extract(page, URL).language == "fr"
+    # a short text with no declaration: the source's language
+    short = "<html><body><div><p>Datacenter: 2 MW, Douala, 2023, Camtel.</p></div></body></html>"
+    assert extract(short, URL, default_language="FR-fr").language == "fr"
+
+
+def test_template_lang_is_overridden_by_clear_text() -> None:
+    page = f'<html lang="en"><body><div>{paras(FR)}</div></body></html>'
+    assert extract(page, URL).language == "fr"
+    assert guess_language(" ".join(EN))[0] == "en"
+    assert guess_language("Datacenter 2 MW")[0] is None
+
+
+# --------------------------------------------------------------------------
+# bad input: never raises
+# --------------------------------------------------------------------------
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 20
+
+
+@pytest.mark.parametrize("data", ["", "   ", b"", PNG, bytes(range(256)) * 100,
+                                  "<html><body></body></html>",
+                                  "<html><body><nav><a href='/'>Home</a></nav></body></html>",
+                                  None, 42])
+def test_unusable_input_gives_none(data: object) -> None:
+    assert extract(data, URL) is None  # type: ignore[arg-type]
+
+
+def test_broken_html_is_still_read() -> None:
+    page = "<html<<body><div><p>" + "</p><p>".join(EN) + "<div><span><b>unclosed"
+    got = extract(page, URL)
+    assert got is not None
+    assert f1("\n\n".join(EN), got.text) > 0.95
+
+
+def test_huge_and_deep_input_does_not_raise() -> None:
+    deep = "<html><body>" + "<div>" * 3000 + paras(EN) + "</div>" * 3000 + "</body></html>"
+    extract(deep, URL)  # may or may not find text; must not raise
+    big = "<html><body><div>" + paras(EN) * 300 + "</div></body></html>"
+    got = extract(big, URL)
+    assert got is not None and got.word_count > 1000
+
+
+def test_bad_prune_xpath_does_not_raise() -> None:
+    got = extract(EN_PAGE, URL, prune_xpaths=["//div[@class='article-body']/p[1]", "not ]] xpath"])
+    assert got is not None
+    assert EN[0] not in got.text and EN[1] in got.text
+
+
+# --------------------------------------------------------------------------
+# charsets
+# --------------------------------------------------------------------------
+
+
+def test_latin1_bytes_with_declared_encoding() -> None:
+    # what a server that re-encodes a page sends: iso-8859-1 bytes, a stale <meta charset="utf-8">
+    data = FR_PAGE.encode("iso-8859-1", errors="xmlcharrefreplace")
+    got = extract(data, URL, encoding="iso-8859-1")
+    assert got is not None
+    assert got.title == FR_TITLE
+    assert "Télécommunications" in got.text
+
+
+def test_latin1_bytes_without_declared_encoding() -> None:
+    data = FR_PAGE.encode("iso-8859-1", errors="xmlcharrefreplace")
+    got = extract(data, URL)
+    assert got is not None and "développement" in got.text
+
+
+def test_utf8_bytes_mislabelled_latin1() -> None:
+    got = extract(FR_PAGE.encode("utf-8"), URL, encoding="iso-8859-1")
+    assert got is not None and got.title == FR_TITLE  # valid UTF-8 wins over the label
+
+
+def test_decode_rules() -> None:
+    assert decode("déjà") == "déjà"
+    assert decode("é".encode(), "iso-8859-1") == "é"
+    assert decode("é".encode("latin-1"), "iso-8859-1") == "é"
+    assert decode("’".encode("cp1252")) == "’"  # Windows-1252 fallback
+    assert decode(b"\x00" * 64 + b"PK") is None
+
+
+def press_release(author_json: str) -> str:
+    return ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+            f'"headline": "Liquid C2 opens a cyber centre", "author": {author_json}}}</script>'
+            f'</head><body><div class="release-body">{paras(EN)}<p><b>About Liquid C2</b></p>'
+            "<p>Liquid C2 is a cloud and cyber security company with offices in 14 countries.</p>"
+            "</div></body></html>")
+
+
+def test_about_the_issuing_company_stays_but_author_bio_goes() -> None:
+    org = extract(press_release('{"@type": "Organization", "name": "Liquid C2"}'), URL)
+    assert org is not None and "About Liquid C2" in org.text and "14 countries" in org.text
+    person = extract(press_release('{"@type": "Person", "name": "Liquid C2"}'), URL)
+    assert person is not None and "14 countries" not in person.text
+
+
+def test_visible_french_date_without_markup() -> None:
+    page = ('<html><body><div class="article"><span class="date">Publié le 2 juin 2021 à 08:47'
+            f"</span>{paras(FR)}</div></body></html>")
+    assert extract(page, URL).published == "2021-06-02"
+    # a bare year in the text is no publication date
+    page = f"<html><body><div>{paras(FR)}<p>Objectif 2030.</p></div></body></html>"
+    assert extract(page, "https://x.example/tic/datacenter/").published is None
