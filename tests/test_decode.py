@@ -12,7 +12,7 @@ def test_a_lying_header_falls_back_without_losing_text():
 
 
 def test_valid_utf8_wins_over_a_latin1_label():
-    assert decode_html("Lomé".encode("utf-8"), "iso-8859-1") == ("Lomé", "utf-8")
+    assert decode_html("Lomé".encode(), "iso-8859-1") == ("Lomé", "utf-8")
 
 
 def test_meta_charset_beats_a_missing_header():
