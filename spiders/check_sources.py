@@ -11,8 +11,11 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from parsel import Selector
+from protego import Protego
 
 from spiders.discovery import feed_links, page_links, sitemap_links
 from spiders.settings import USER_AGENT
@@ -48,8 +51,23 @@ def _count_links(role: str, body: bytes, url: str, source: Source) -> int:
     return sum(1 for link in page_links(sel, url) if source.allows(link.url))
 
 
+@lru_cache(maxsize=256)
+def _robots(origin: str, timeout: float) -> Protego | None:
+    """The site's robots.txt rules; None when it has none or cannot be read (all allowed)."""
+    request = urllib.request.Request(origin + "/robots.txt", headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return Protego.parse(response.read(512 * 1024).decode("utf-8", "replace"))
+    except Exception:
+        return None
+
+
 def check_entry(source: Source, role: str, url: str, timeout: float = 20.0) -> EntryCheck:
-    """Fetch one entry point and count the links it offers."""
+    """Fetch one entry point (when robots.txt allows) and count the links it offers."""
+    parts = urlsplit(url)
+    rules = _robots(f"{parts.scheme}://{parts.netloc}", timeout)
+    if rules is not None and not rules.can_fetch(url, USER_AGENT):
+        return EntryCheck(source.name, role, url, None, None, 0, "disallowed by robots.txt")
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT,
                                                    "Accept-Encoding": "identity"})
     status = ctype = None

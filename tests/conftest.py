@@ -64,8 +64,9 @@ class SampleServer:
         self.proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sample_server(tmp_path_factory):
+    """One server per test module, so each module reads a request log of its own."""
     server = SampleServer(tmp_path_factory.mktemp("samples"))
     yield server
     server.stop()
@@ -77,7 +78,7 @@ def labels() -> list[dict]:
             if line.strip()]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def crawled(sample_server, tmp_path_factory) -> Path:
     """One crawl of the sample sites, shared by the read-only end-to-end tests."""
     db = tmp_path_factory.mktemp("crawl") / "crawl.db"

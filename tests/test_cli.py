@@ -30,6 +30,8 @@ def test_check_sources_reports_working_and_dead_entry_points(sample_server, tmp_
     spec = yaml.safe_load(sample_server.sources.read_text())
     spec["sources"].append({"name": "dead", "language": "en",
                             "feeds": ["http://127.0.0.1:9/feed.xml"]})
+    polite = spec["sources"][0]["start_urls"][0].rstrip("/") + "/wp-admin/"
+    spec["sources"].append({"name": "robots", "language": "en", "start_urls": [polite]})
     path = tmp_path / "sources.yaml"
     path.write_text(yaml.safe_dump(spec))
     proc = dcradar("check-sources", "--sources", str(path), "--timeout", "5", check=False)
@@ -37,10 +39,13 @@ def test_check_sources_reports_working_and_dead_entry_points(sample_server, tmp_
     lines = proc.stdout.splitlines()
     ok = [line for line in lines if line.startswith("OK")]
     assert len(ok) == sum(len(s["start_urls"]) + len(s["feeds"]) + len(s["sitemaps"])
-                          for s in spec["sources"][:-1])
-    (dead,) = [line for line in lines if line.startswith("FAIL")]
+                          for s in spec["sources"][:-2])
+    dead, robots = [line for line in lines if line.startswith("FAIL")]
     assert " dead " in dead and "127.0.0.1:9/feed.xml" in dead
-    assert "sources with none working: dead" in proc.stderr
+    assert " robots " in robots and "disallowed by robots.txt" in robots
+    assert "sources with none working: dead, robots" in proc.stderr
+    # The disallowed page itself was never requested.
+    assert not [r for r in sample_server.requests() if r["path"] == "/wp-admin/"]
 
 
 def test_bad_sources_file_is_a_clear_error(tmp_path):
