@@ -1,0 +1,1 @@
+"""Tagging stage: relevance, organisations and their roles, places, capacity, money."""
