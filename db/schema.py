@@ -78,3 +78,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["articles"].create_index(["source"], if_not_exists=True)
         db["articles"].create_index(["published"], if_not_exists=True)
         db["articles"].create_index(["content_hash"], if_not_exists=True)
+        # Run records, per-page run state and article history (nightly crawls).
+        from db.runs import ensure_run_schema
+
+        ensure_run_schema(db)

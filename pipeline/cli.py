@@ -177,5 +177,18 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
         _exec_datasette(db_path, "127.0.0.1", port)
 
 
+def _add_nightly_commands() -> None:
+    """nightly, worker, ingest and deploy live in their own modules (issue 5)."""
+    from pipeline.ingest import ingest, worker
+    from pipeline.nightly import nightly
+    from pipeline.scrapyd import deploy_cmd
+
+    for command in (nightly, worker, ingest, deploy_cmd):
+        cli.add_command(command)
+
+
+_add_nightly_commands()
+
+
 if __name__ == "__main__":
     cli()

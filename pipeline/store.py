@@ -70,6 +70,7 @@ class StorePipeline:
                 outcome = upsert_article(self.db, {**article, "first_seen": seen,
                                                    "last_seen": seen})
                 self.counts[f"articles_{outcome}"] += 1
+                item["article_outcome"] = outcome  # new/updated/unchanged, for crawl_runs
         self.counts[f"pages_{item.get('kind')}"] += 1
         # Raw bytes are in the database now; do not carry them further.
         item.pop("body", None)

@@ -147,7 +147,8 @@ class NewsSpider(scrapy.Spider):
             return
         links = list(feed_links(response.body, response.url))
         reason = "feed" if links else "feed-without-entries"
-        yield self._item(response, kind="feed", reason=reason)
+        # The body is kept so that a later 304 can still yield the feed's links.
+        yield self._item(response, kind="feed", reason=reason, keep_body=True)
         for link in links:
             request = self._request(source, link.url, role="page", hops=1, lastmod=link.lastmod)
             if request is not None:
@@ -164,7 +165,7 @@ class NewsSpider(scrapy.Spider):
         except Exception as exc:  # malformed or hostile XML: record, never crash
             yield self._item(response, kind="sitemap", reason=f"bad-sitemap: {exc}"[:200])
             return
-        yield self._item(response, kind="sitemap", reason="sitemap")
+        yield self._item(response, kind="sitemap", reason="sitemap", keep_body=True)
         nesting = response.meta.get("nesting", 0)
         for link in links:
             if link.is_sitemap:

@@ -37,18 +37,41 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # Conditional requests, 304 -> stored body, resumed runs (spiders/incremental.py).
+    "spiders.incremental.IncrementalMiddleware": 580,
+}
+SPIDER_MIDDLEWARES = {
+    "spiders.incremental.RevalidationSpiderMiddleware": 950,
+}
+# Run record per run and source (crawl_runs), flags on stderr (spiders/monitor.py).
+EXTENSIONS = {
+    "spiders.monitor.RunRecorder": 500,
+    # AutoThrottle that lets a 304 lower the delay as a 200 does.
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "spiders.incremental.RevalidationAutoThrottle": 0,
 }
 
 # Every status reaches the spider, so 404s and 410s are recorded, not dropped.
 HTTPERROR_ALLOW_ALL = True
 
 ITEM_PIPELINES = {
+    # Unchanged pages stop here: no re-extraction, no re-tagging (pipeline/incremental.py).
+    "pipeline.incremental.RevalidateStage": 150,
     "pipeline.stages.ExtractStage": 300,
     "pipeline.store.StorePipeline": 800,
+    # Marks the page completed by this run (resume) and counts it for crawl_runs.
+    "pipeline.incremental.RunLedgerStage": 900,
 }
 
 # Where the pipeline writes; `dcradar crawl --db` sets it.
 DCRADAR_DB = "dcradar.db"
+# Nightly crawls: resume an interrupted run of the same sources (false: start afresh),
+# send conditional requests for stored pages, flush run counters this often, and flag
+# a source when more than this share of its URLs ended in errors.
+DCRADAR_RESUME = True
+DCRADAR_CONDITIONAL = True
+DCRADAR_RUN_FLUSH_S = 5.0
+DCRADAR_MAX_ERROR_SHARE = 0.5
 
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 15.0

@@ -1,0 +1,95 @@
+"""Helpers for the nightly-crawl tests: a corpus server on any folder, Redis, DB snapshots."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import FAST, REPO, SAMPLES
+
+from db.schema import TAG_COLUMNS
+
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CorpusServer:
+    """``serve.py`` on a corpus folder (a temp copy when a test edits files), with a log."""
+
+    def __init__(self, corpus: Path, tmp: Path):
+        self.sources = tmp / "sources.yaml"
+        self.log = tmp / "requests.jsonl"
+        self.proc = subprocess.Popen(
+            [PY, str(SAMPLES / "serve.py"), str(corpus), "--sources-out", str(self.sources),
+             "--log", str(self.log)], stdout=subprocess.PIPE, text=True)
+        sites = [p for p in (corpus / "sites").iterdir() if p.is_dir()]
+        self.bases = dict(self.proc.stdout.readline().split() for _ in sites)
+
+    def requests(self, since: int = 0) -> list[dict]:
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text().splitlines()
+        return [json.loads(line) for line in lines[since:] if line]
+
+    def count(self) -> int:
+        return len(self.log.read_text().splitlines()) if self.log.exists() else 0
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+
+
+def copy_corpus(dest: Path) -> Path:
+    """A private copy of the bundled corpus that a test may edit."""
+    shutil.copytree(SAMPLES, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def crawl_cmd(sources: Path, db: Path, *extra: str, command: str = "crawl") -> list[str]:
+    return [PY, "-m", "pipeline.cli", command, "--sources", str(sources), "--db", str(db),
+            *FAST, *extra]
+
+
+def snapshot(db: Path) -> dict[str, set]:
+    """What "the same database" means in issue 5: articles by URL, title, published date,
+    text hash and tags; pages by URL, status and reason."""
+    conn = sqlite3.connect(db)
+    tags = ", ".join(TAG_COLUMNS)
+    articles = set(conn.execute(f"SELECT url, title, published, content_hash, {tags} "
+                                "FROM articles"))
+    pages = set(conn.execute("SELECT url, status, reason FROM pages"))
+    conn.close()
+    return {"articles": articles, "pages": pages}
+
+
+def query(db: Path, sql: str, *args) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> None:
+    """Poll ``predicate`` until true; the timeout only guards against a hang."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+__all__ = ["REPO", "CorpusServer", "copy_corpus", "crawl_cmd", "free_port", "query",
+           "snapshot", "wait_for"]
