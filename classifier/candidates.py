@@ -1,0 +1,209 @@
+"""Every candidate a document offers, with its features: organisations, places, figures.
+
+Gazetteers and patterns generate and normalise candidates here; which
+candidate fills which role is left to the classifiers in ``classifier.model``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from classifier import places
+from classifier.document import Doc
+from classifier.features import org_features, span_features
+from classifier.numbers import capacities, dollar_amounts
+from classifier.orgs import Entity, find_entities
+from classifier.text import fold
+
+
+@dataclass
+class Candidate:
+    """One candidate value and its features."""
+
+    value: object                       # org name, ISO code, city name, or a number
+    features: dict[str, float]
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    forms: set[str] = field(default_factory=set)   # other names of the same thing
+    entity: Entity | None = None
+
+
+@dataclass
+class DocCandidates:
+    doc: Doc
+    orgs: list[Candidate]
+    countries: list[Candidate]
+    cities: list[Candidate]
+    capacities: list[Candidate]
+    money: list[Candidate]
+    doc_features: dict[str, float] = field(default_factory=dict)
+
+
+def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candidate]:
+    entities = find_entities(doc.body, doc.title, doc.sentences)
+    kept: list[Entity] = []
+    for ent in entities:
+        # A bare place name ("Uganda", "Lagos") is not an organisation.
+        if places.country_code(ent.name) or places.city(ent.name) or \
+                places.demonym_country(ent.name):
+            continue
+        if all((m.start, m.end) in place_spans for m in ent.mentions):
+            continue
+        kept.append(ent)
+    kept.sort(key=lambda e: min(m.start for m in e.mentions))
+    return [Candidate(ent.name, org_features(ent, doc, rank, len(kept)),
+                      [(m.start, m.end) for m in ent.mentions], ent.forms | {ent.name}, ent)
+            for rank, ent in enumerate(kept)]
+
+
+def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidate]]:
+    by_country: dict[str, list] = {}
+    by_city: dict[str, list] = {}
+    for m in matches:
+        if m.code:
+            by_country.setdefault(m.code, []).append(m)
+        if m.kind == "city" and m.city is not None:
+            by_city.setdefault(m.city.name, []).append(m)
+    countries = []
+    for code, ms in by_country.items():
+        spans = [(m.start, m.end) for m in ms]
+        f = span_features(doc, spans, "")
+        kinds = {m.kind for m in ms}
+        for kind in kinds:
+            f[f"kind_{kind}"] = 1.0
+        if kinds == {"demonym"}:
+            f["only_demonym"] = 1.0
+        cities = {m.city.name for m in ms if m.kind == "city" and m.city}
+        f[f"ncities={min(len(cities), 3)}"] = 1.0
+        f["african" if places.is_african(code) else "not_african"] = 1.0
+        f["share"] = len(ms) / max(1, len(matches))
+        countries.append(Candidate(code, f, spans))
+    top = max((len(ms) for ms in by_country.values()), default=0)
+    cities = []
+    for name, ms in by_city.items():
+        spans = [(m.start, m.end) for m in ms]
+        f = span_features(doc, spans, "")
+        city = ms[0].city
+        f[f"citykind={city.kind}"] = 1.0
+        f["african" if places.is_african(city.country) else "not_african"] = 1.0
+        if city.ambiguous:
+            f["ambiguous"] = 1.0
+        country_mentions = len(by_country.get(city.country, []))
+        f["country_top"] = float(country_mentions == top)
+        f["country_share"] = country_mentions / max(1, len(matches))
+        cities.append(Candidate(name, f, spans, {m.surface for m in ms}))
+    return countries, cities
+
+
+_PHASE_WORDS = {"phase", "first", "initial", "initially", "building", "tranche", "stage",
+                "premiere", "premier", "initiale", "initialement", "etape", "batiment", "module"}
+_FULL_WORDS = {"full", "fully", "total", "ultimately", "eventually", "potential", "up",
+               "campus", "terme", "totale", "jusqu'a", "scale", "scaled", "overall",
+               "build-out", "completion", "complete", "combined"}
+
+
+def _near(doc: Doc, spans: list[tuple[int, int]], vocabulary: set[str]) -> bool:
+    for start, end in spans:
+        left, right = doc.window(start, end, 4)
+        if vocabulary & set(left) or vocabulary & set(right):
+            return True
+    return False
+
+
+def _figure_candidates(doc: Doc, figures, kind: str) -> list[Candidate]:
+    by_value: dict[float, list] = {}
+    for fig in figures:
+        by_value.setdefault(round(fig.value, 3), []).append(fig)
+    values = sorted(by_value, reverse=True)
+    order = sorted(by_value, key=lambda v: by_value[v][0].start)
+    spans_of = {v: [(g.start, g.end) for g in by_value[v]] for v in values}
+    phase = {v: _near(doc, spans_of[v], _PHASE_WORDS) for v in values}
+    full = {v: _near(doc, spans_of[v], _FULL_WORDS) for v in values}
+    out = []
+    for rank, value in enumerate(values):
+        spans = spans_of[value]
+        f = span_features(doc, spans, "")
+        f[f"{kind}_rank={min(rank, 3)}"] = 1.0
+        f[f"{kind}_nvalues={min(len(values), 4)}"] = 1.0
+        f[f"{kind}_log"] = math.log10(max(value, 1e-3))
+        if rank == 0:
+            f[f"{kind}_is_max"] = 1.0
+        if rank == len(values) - 1:
+            f[f"{kind}_is_min"] = 1.0
+        # Headline figures come first: in the title or the lead.
+        f[f"{kind}_order={min(order.index(value), 3)}"] = 1.0
+        # Phases: the full build wins over the first phase ("5MW first phase of a 20MW
+        # campus"), so each figure learns whether a bigger "full" or smaller "phase" is near.
+        if phase[value]:
+            f[f"{kind}_near_phase"] = 1.0
+        if full[value]:
+            f[f"{kind}_near_full"] = 1.0
+        if any(full[v] for v in values if v > value):
+            f[f"{kind}_bigger_full_exists"] = 1.0
+        if any(phase[v] for v in values if v < value):
+            f[f"{kind}_smaller_phase_exists"] = 1.0
+        if any(v > value for v in values) and phase[value]:
+            f[f"{kind}_phase_and_bigger"] = 1.0
+        out.append(Candidate(value, f, spans))
+    return out
+
+
+def doc_candidates(doc: Doc) -> DocCandidates:
+    """All candidates of one document."""
+    matches = places.find_places(doc.text)
+    place_spans = {(m.start, m.end) for m in matches}
+    countries, cities = _place_candidates(doc, matches)
+    french = doc.is_french
+    return DocCandidates(
+        doc=doc,
+        orgs=_org_candidates(doc, place_spans),
+        countries=countries,
+        cities=cities,
+        capacities=_figure_candidates(doc, capacities(doc.text, french), "mw"),
+        money=_figure_candidates(doc, dollar_amounts(doc.text, french), "usd"),
+        doc_features=_doc_features(doc, matches),
+    )
+
+
+def _doc_features(doc: Doc, matches) -> dict[str, float]:
+    """Where the article puts its data centres: the facts relevance turns on.
+
+    A text classifier hears "data centre" but not whether it is in Lagos or in
+    Ajman; these features say which places share sentences with data-centre words.
+    """
+    f: dict[str, float] = {}
+    by_sentence: dict[int, list] = {}
+    for m in matches:
+        if m.code:
+            by_sentence.setdefault(doc.sentence_at(m.start), []).append(m)
+    counts: dict[str, int] = {}
+    dc_af = dc_other = 0
+    for idx, ms in by_sentence.items():
+        african = any(places.is_african(m.code) for m in ms)
+        if "dc" in doc.sentence_cues[idx]:
+            dc_af += african
+            dc_other += not african
+        for m in ms:
+            counts[m.code] = counts.get(m.code, 0) + 1
+        if doc.in_title(doc.sentences[idx].start):
+            f["title_africa" if african else "title_elsewhere"] = 1.0
+        elif idx <= 2:
+            f["lead_africa" if african else "lead_elsewhere"] = 1.0
+    dc_sentences = sum(1 for cues in doc.sentence_cues if "dc" in cues)
+    f[f"dc_sentences={min(dc_sentences, 4)}"] = 1.0
+    f[f"dc_africa={min(dc_af, 3)}"] = 1.0
+    f[f"dc_elsewhere={min(dc_other, 3)}"] = 1.0
+    if counts:
+        top = max(counts, key=counts.get)
+        f["top_country_africa" if places.is_african(top) else "top_country_elsewhere"] = 1.0
+        african = sum(v for k, v in counts.items() if places.is_african(k))
+        f["africa_share"] = african / sum(counts.values())
+    else:
+        f["no_place"] = 1.0
+    if "dc" in doc.sentence_cues[0] if doc.sentences and doc.title else False:
+        f["title_dc"] = 1.0
+    return f
+
+
+def same_place(a: str, b: str) -> bool:
+    return fold(a) == fold(b)

@@ -1,0 +1,154 @@
+"""Feature dicts for candidates: what surrounds a name, a place or a figure.
+
+Each candidate becomes a sparse dict (DictVectorizer input) of cues from its
+own words, its neighbours, its sentences and its position. Names themselves
+enter only through generic word classes and their shape, so that a company
+never seen in training gets the same treatment as a familiar one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from classifier.cues import cues_in
+from classifier.document import Doc
+from classifier.orgs import Entity
+from classifier.text import strip_accents
+
+_ORG_DC_WORDS = {"data", "datacenter", "datacenters", "datacentre", "datacentres", "centres",
+                 "centers", "centre", "center", "dc", "cloud", "digital", "hosting", "colocation",
+                 "infrastructure", "infrastructures", "numerique", "numeriques", "telecom",
+                 "telecoms", "telecommunications", "networks", "network", "technologies",
+                 "hub", "parks", "park", "fibre", "fiber", "connect", "exchange"}
+_ORG_FIN_WORDS = {"capital", "partners", "investment", "investments", "investissement",
+                  "invest", "fund", "funds", "fonds", "bank", "banque", "finance", "financial",
+                  "corporation", "equity", "asset", "assets", "managers", "management",
+                  "souverain", "sovereign", "development", "developpement", "exim", "credit",
+                  "africa50", "reinsurance", "trust"}
+_GOV_WORDS = {"ministere", "ministry", "agence", "agency", "autorite", "authority", "office",
+              "government", "gouvernement", "etat", "state", "national", "nationale",
+              "societe", "department", "commission", "republic", "republique", "presidence"}
+_VERB_SAID = {"said", "says", "told", "added", "explained", "declared", "noted", "stated",
+              "a", "indique", "declare", "explique", "precise", "affirme", "souligne"}
+
+
+def _bucket(n: int, edges: tuple[int, ...]) -> str:
+    for edge in edges:
+        if n <= edge:
+            return str(edge)
+    return f">{edges[-1]}"
+
+
+def _norm(word: str) -> str:
+    return strip_accents(word).lower()
+
+
+def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[str, float]:
+    """Features of one organisation entity within its document."""
+    f: dict[str, float] = {}
+    name_words = [_norm(w) for w in re.findall(r"[\w+]+", entity.name)]
+    for w in name_words:
+        if w in _ORG_DC_WORDS:
+            f["name_dc"] = 1.0
+        if w in _ORG_FIN_WORDS:
+            f["name_fin"] = 1.0
+        if w in _GOV_WORDS:
+            f["name_gov"] = 1.0
+    if name_words:
+        f[f"name_last_class={_word_class(name_words[-1])}"] = 1.0
+    f[f"ntok={_bucket(len(name_words), (1, 2, 3, 5))}"] = 1.0
+    if entity.acronym:
+        f["has_acronym"] = 1.0
+    if entity.institution:
+        f["institution"] = 1.0
+    if len(name_words) in (2, 3) and all(w.isalpha() for w in name_words) and \
+            not ({"name_dc", "name_fin", "name_gov"} & f.keys()) and \
+            all(t[:1].isupper() and t[1:].islower() for t in entity.name.split()):
+        f["shape_person"] = 1.0
+    mentions = entity.mentions
+    f[f"nment={_bucket(len(mentions), (1, 2, 4, 8))}"] = 1.0
+    f["log_mentions"] = math.log1p(len(mentions))
+    f[f"rank={_bucket(rank, (0, 1, 2, 4))}"] = 1.0
+    first = min(m.start for m in mentions)
+    f[f"first_sent={_bucket(doc.sentence_at(first), (0, 1, 2, 4, 8))}"] = 1.0
+    if any(doc.in_title(m.start) for m in mentions):
+        f["in_title"] = 1.0
+    cue_counts: dict[str, int] = {}
+    subject = 0
+    for m in mentions:
+        left, right = doc.window(m.start, m.end, 6)
+        # Word classes near the name generalise where single words are too rare.
+        for cue in cues_in(" " + " ".join(left) + " "):
+            f[f"Lcue_{cue}"] = 1.0
+        for cue in cues_in(" " + " ".join(right) + " "):
+            f[f"Rcue_{cue}"] = 1.0
+        left, right = left[-3:], right[:3]
+        for i, w in enumerate(reversed(left)):
+            f[f"L{i + 1}={w}"] = 1.0
+        for i, w in enumerate(right):
+            f[f"R{i + 1}={w}"] = 1.0
+        if len(left) >= 2:
+            f[f"LB={left[-2]}_{left[-1]}"] = 1.0
+        if len(right) >= 2:
+            f[f"RB={right[0]}_{right[1]}"] = 1.0
+        if right and right[0] in _VERB_SAID:
+            f["then_said"] = 1.0
+        idx = doc.sentence_at(m.start)
+        toks = doc.sentence_words[idx]
+        position = sum(1 for a, _, _ in toks if a < m.start)
+        if position <= 2:
+            subject += 1
+        for cue in doc.sentence_cues[idx]:
+            cue_counts[cue] = cue_counts.get(cue, 0) + 1
+    for cue, count in cue_counts.items():
+        f[f"sent_{cue}"] = count / len(mentions)
+        f[f"any_{cue}"] = 1.0
+    f["subject"] = subject / len(mentions)
+    f["bias_fr" if doc.is_french else "bias_en"] = 1.0
+    return f
+
+
+def _word_class(word: str) -> str:
+    if word in _ORG_DC_WORDS:
+        return "dc"
+    if word in _ORG_FIN_WORDS:
+        return "fin"
+    if word in _GOV_WORDS:
+        return "gov"
+    if word.isupper() or len(word) <= 3:
+        return "short"
+    return "other"
+
+
+def span_features(doc: Doc, spans: list[tuple[int, int]], prefix: str) -> dict[str, float]:
+    """Context features shared by places and figures: neighbours, cues, position."""
+    f: dict[str, float] = {}
+    cue_counts: dict[str, int] = {}
+    for start, end in spans:
+        left, right = doc.window(start, end, 6)
+        for cue in cues_in(" " + " ".join(left) + " "):
+            f[f"{prefix}Lcue_{cue}"] = 1.0
+        for cue in cues_in(" " + " ".join(right) + " "):
+            f[f"{prefix}Rcue_{cue}"] = 1.0
+        left, right = left[-3:], right[:3]
+        for i, w in enumerate(reversed(left)):
+            f[f"{prefix}L{i + 1}={w}"] = 1.0
+        for i, w in enumerate(right):
+            f[f"{prefix}R{i + 1}={w}"] = 1.0
+        if len(left) >= 2:
+            f[f"{prefix}LB={left[-2]}_{left[-1]}"] = 1.0
+        idx = doc.sentence_at(start)
+        for cue in doc.sentence_cues[idx]:
+            cue_counts[cue] = cue_counts.get(cue, 0) + 1
+        if doc.in_title(start):
+            f["in_title"] = 1.0
+    for cue, count in cue_counts.items():
+        f[f"sent_{cue}"] = count / len(spans)
+        f[f"any_{cue}"] = 1.0
+    first = min(s for s, _ in spans)
+    f[f"first_sent={_bucket(doc.sentence_at(first), (0, 1, 2, 4, 8))}"] = 1.0
+    f[f"nment={_bucket(len(spans), (1, 2, 4))}"] = 1.0
+    f["log_mentions"] = math.log1p(len(spans))
+    f["bias_fr" if doc.is_french else "bias_en"] = 1.0
+    return f

@@ -1,0 +1,354 @@
+"""Organisation candidates: every span that may name a company or an institution.
+
+Candidates are generated generously from the shape of the text (capitalised
+runs, acronyms, French institution names whose later words are lower-case,
+"the minister of X" standing for the ministry) and grouped into entities
+(long form, acronym and short form of one organisation). Which entity is an
+operator, an investor or neither is for the role classifier to decide from
+context; nothing here knows any company by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from classifier.text import Sentence, fold, sentences, strip_accents, words
+
+# Words that join the parts of one name ("Bank of China", "Agence de l'État").
+_JOINERS = {"of", "the", "de", "du", "des", "d'", "l'", "la", "le", "del", "da", "&",
+            "und", "van", "von", "al", "el", "y"}
+# Joiners allowed only inside institution names ("Ministère des Postes et Télécommunications").
+_INSTITUTION_JOINERS = {"and", "et", "for", "pour"}
+# Units, currencies and other capitalised abbreviations that never name an organisation.
+_NOT_ORGS = {"mw", "kw", "gw", "mwh", "it", "ai", "ia", "gdp", "pib", "usd", "us", "eur", "fcfa",
+             "cfa", "xof", "xaf", "zar", "ngn", "kes", "mad", "egp", "ghs", "tier", "iii", "iv",
+             "ii", "i", "ceo", "pdg", "cfo", "cto", "coo", "ict", "tic", "tics", "ipo", "mou",
+             "jv", "pv", "km", "m2", "sq", "ft", "gb", "tb", "pb", "q1", "q2", "q3", "q4", "h1",
+             "h2", "am", "pm", "gmt", "utc", "cet", "wat", "eat", "cat", "sast", "nyse", "jse",
+             "lse", "nasdaq", "bvrc", "brvm", "covid", "covid-19", "dg", "ong", "ngo"}
+# Heads of institution names; French ones may continue in lower case.
+_INSTITUTION_HEADS = {
+    "ministere", "ministry", "ministre", "minister", "agence", "agency", "autorite",
+    "authority", "societe", "office", "direction", "banque", "bank", "caisse", "fonds", "fund",
+    "conseil", "council", "commission", "secretariat", "institut", "institute", "department",
+    "departement", "administration", "centre", "center", "programme", "program", "ecole",
+    "universite", "university", "haut", "haute", "groupe", "group", "federation", "union",
+    "organisation", "organization", "association", "corporation", "compagnie", "entreprise",
+    "etablissement",
+}
+# Lower-case words that end a French institution name.
+_STOP_LOWER = {
+    "a", "est", "sont", "ont", "sera", "seront", "etait", "qui", "que", "dont", "ou", "pour",
+    "par", "avec", "dans", "sur", "sous", "entre", "vers", "chez", "lors", "selon", "apres",
+    "avant", "depuis", "pendant", "contre", "sans", "en", "au", "aux", "le", "les", "un",
+    "une", "ce", "cette", "ces", "son", "sa", "ses", "leur", "leurs", "il", "elle", "ils",
+    "elles", "on", "se", "s'", "ne", "pas", "plus", "tres", "aussi", "deja", "the", "is", "was",
+    "has", "have", "will", "would", "said", "says", "which", "who", "that", "to", "in", "at",
+    "by", "with", "from", "as", "and", "or", "but", "it", "its", "their", "this",
+    "mardi", "lundi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "afin", "ainsi",
+    "mais", "donc", "car", "si", "comme", "tout", "tous", "toute", "toutes", "y", "l", "d",
+}
+# Capitalised words that start sentences or headlines without naming anything.
+_COMMON_CAPS = {
+    "the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "our", "their",
+    "in", "on", "at", "for", "with", "by", "from", "as", "after", "before", "under", "over",
+    "since", "while", "when", "where", "according", "but", "and", "if", "once", "both", "all",
+    "some", "many", "most", "other", "another", "each", "every", "new", "le", "la", "les", "l'",
+    "un", "une", "des", "du", "de", "ce", "cette", "ces", "son", "sa", "ses", "leur", "leurs",
+    "selon", "pour", "par", "dans", "en", "au", "aux", "apres", "avant", "lors", "depuis",
+    "il", "elle", "ils", "elles", "it", "they", "we", "he", "she", "i", "you", "mr",
+    "mrs", "ms", "dr", "m", "mme", "president", "chief", "ceo", "minister", "ministre",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet",
+    "aout", "septembre", "octobre", "novembre", "decembre", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche", "read", "lire", "also", "aussi", "however",
+    "meanwhile", "today", "yesterday", "last", "next", "first", "second", "third", "phase",
+    "tier", "about", "more", "than", "there", "here", "what", "why", "how", "who", "which",
+    "not", "no", "yes", "now", "then", "so", "such", "only", "just", "still", "even",
+    "ensuite", "enfin", "ainsi", "outre", "mais", "alors", "cependant", "toutefois", "desormais",
+    "pourtant", "encore", "deja", "plus", "moins", "tres", "ici", "la-bas", "lorsque", "quand",
+    "comme", "si", "car", "donc", "or", "ni", "soit", "c'est", "y", "est",
+}
+_MINISTER = {"ministre": "Ministère", "minister": "Ministry"}
+
+
+@dataclass
+class Mention:
+    """One occurrence of an organisation name in the text."""
+
+    start: int
+    end: int
+    surface: str
+    sentence: int
+
+
+@dataclass
+class Entity:
+    """One organisation: its names in this text and where they occur."""
+
+    name: str                                   # the fullest form, used as output
+    forms: set[str] = field(default_factory=set)
+    mentions: list[Mention] = field(default_factory=list)
+    acronym: str | None = None
+    institution: bool = False
+
+    @property
+    def key(self) -> str:
+        # Names change only while merging; cache the fold per name.
+        if getattr(self, "_key_for", None) != self.name:
+            self._key_for, self._key = self.name, fold(self.name)
+        return self._key
+
+
+@lru_cache(maxsize=65536)
+def _plain(token: str) -> str:
+    return strip_accents(token).lower()
+
+
+@lru_cache(maxsize=65536)
+def _is_cap(token: str) -> bool:
+    """A token that can be part of a proper name (Title, UPPER, iXAfrica, 2Africa, N+One)."""
+    if not token or not any(c.isalpha() for c in token):
+        return False
+    if token[0].isupper():
+        return True
+    if token[0].isdigit() and any(c.isupper() for c in token):
+        return True
+    return token[0].islower() and any(c.isupper() for c in token[1:]) and len(token) > 2
+
+
+@lru_cache(maxsize=65536)
+def _is_acronym(token: str) -> bool:
+    letters = [c for c in token if c.isalpha()]
+    return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters) and token[0].isalpha()
+
+
+def _spans_in_sentence(text: str, sent: Sentence) -> list[tuple[int, int, bool]]:
+    """(start, end, institution) spans of candidate names within one sentence."""
+    toks = words(sent.text)
+    out: list[tuple[int, int, bool]] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        s, e, tok = toks[i]
+        plain = _plain(tok)
+        institution = plain in _INSTITUTION_HEADS
+        starts = _is_cap(tok) or (institution and plain in ("ministre", "minister", "ministere",
+                                                            "ministry", "agence", "banque"))
+        if not starts:
+            i += 1
+            continue
+        # Drop a capitalised function word at the start ("The", "Le", "Selon"), and a
+        # sentence-initial verb form ("Financé par ...", "Backed by ...").
+        if (plain in _COMMON_CAPS or (i == 0 and _verb_like(tok))) and not institution \
+                and not _is_acronym(tok):
+            i += 1
+            continue
+        j = i + 1
+        last = i
+        lower_run = 0
+        while j < n:
+            _, _, t = toks[j]
+            p = _plain(t)
+            gap = sent.text[toks[j - 1][1]:toks[j][0]]
+            if gap.strip() not in ("", "-") and not (gap.strip() == "," and institution and
+                                                     j + 1 < n and p in ("des", "du", "de")):
+                break
+            if _is_cap(t) and p not in _COMMON_CAPS - {"la", "le", "de", "du", "des"}:
+                last, lower_run = j, 0
+            elif p in _JOINERS or (institution and p in _INSTITUTION_JOINERS):
+                pass
+            elif institution and t.islower() and p not in _STOP_LOWER and lower_run < 3 \
+                    and len(p) > 2:
+                last, lower_run = j, lower_run + 1
+            else:
+                break
+            j += 1
+        if last > i or _is_acronym(tok) or (_is_cap(tok) and plain not in _COMMON_CAPS):
+            out.append((sent.start + s, sent.start + toks[last][1], institution))
+        i = last + 1
+    return out
+
+
+_VERB_ENDINGS = re.compile(r"(?:é|ée|és|ées|ant|ed|ing|ly)$")
+
+
+def _verb_like(token: str) -> bool:
+    """A participle or adverb: "Financé", "Backed", "According", "Recently"."""
+    return len(token) > 4 and token.isalpha() and token[1:].islower() and \
+        bool(_VERB_ENDINGS.search(token))
+
+
+def _clean_surface(surface: str) -> str:
+    surface = re.sub(r"\s+", " ", surface).strip(" ,.-'’")
+    return re.sub(r"^(?:[LlDd]['’])", "", surface)
+
+
+def _initials(name: str) -> str:
+    parts = [w for _, _, w in words(name) if _plain(w) not in _JOINERS | _INSTITUTION_JOINERS]
+    return "".join(p[0] for p in parts if p[0].isalpha()).upper()
+
+
+def _acronym_definitions(text: str) -> dict[str, str]:
+    """``Long Name (ACR)`` and ``ACR (Long Name)`` pairs stated in the text."""
+    found: dict[str, str] = {}
+    for m in re.finditer(r"\(([A-Z][A-Za-z0-9&+.-]{1,9})\)", text):
+        acr = m.group(1)
+        before = text[max(0, m.start() - 160):m.start()].rstrip()
+        tokens = words(before)
+        letters = [c for c in acr if c.isalpha()]
+        # Walk back over words until their initials can spell the acronym.
+        for k in range(1, min(len(tokens), 14) + 1):
+            cand = before[tokens[-k][0]:]
+            if _initials(cand).startswith(letters[0].upper()) and \
+                    _fuzzy_initials(cand, acr):
+                found[acr] = _clean_surface(cand)
+                break
+    for m in re.finditer(r"\b([A-Z][A-Z0-9&+]{1,8})\s*\(([^()]{6,120})\)", text):
+        if _fuzzy_initials(m.group(2), m.group(1)):
+            found.setdefault(m.group(1), _clean_surface(m.group(2)))
+    return found
+
+
+def _fuzzy_initials(name: str, acronym: str) -> bool:
+    """True when the acronym's letters are the initials of the name's words, in order.
+
+    Joiners may or may not contribute a letter ("Agence de l'informatique de
+    l'État" → ADIE), and a word may contribute two ("Data Centres" → DC).
+    """
+    target = [c.upper() for c in acronym if c.isalnum()]
+    toks = [w for _, _, w in words(name) if w not in ("'s",)]
+    toks = [t[2:] if re.match(r"^[LlDd]['’]", t) and len(t) > 2 else t for t in toks]
+    toks = [t for t in toks if t not in ("l'", "d'", "l’", "d’")]
+
+    def walk(ti: int, ai: int) -> bool:
+        if ai == len(target):
+            return ti == len(toks) or all(_plain(t) in _JOINERS for t in toks[ti:])
+        if ti == len(toks):
+            return False
+        tok = toks[ti]
+        first = strip_accents(tok[0]).upper()
+        joiner = _plain(tok) in _JOINERS | _INSTITUTION_JOINERS
+        if first == target[ai] and walk(ti + 1, ai + 1):
+            return True
+        return joiner and walk(ti + 1, ai)
+
+    return len(toks) <= 14 and walk(0, 0)
+
+
+def find_entities(text: str, title: str = "", sents: list[Sentence] | None = None
+                  ) -> list[Entity]:
+    """Organisation entities of a document (title first, then body).
+
+    ``sents`` may pass the sentences of ``title + "\n\n" + text`` when the caller
+    has them already.
+    """
+    full = f"{title}\n\n{text}" if title else text
+    sents = sents if sents is not None else sentences(full)
+    acronyms = _acronym_definitions(full)
+    entities: dict[str, Entity] = {}
+    alias_of: dict[str, str] = {}
+
+    def entity_for(surface: str, institution: bool) -> Entity:
+        key = fold(surface)
+        if key in alias_of:
+            return entities[alias_of[key]]
+        ent = Entity(name=surface, institution=institution)
+        entities[key] = ent
+        alias_of[key] = key
+        return ent
+
+    for long in acronyms.values():
+        entity_for(_minister_to_ministry(long), _plain(long.split()[0]) in _INSTITUTION_HEADS)
+    for acr, long in acronyms.items():
+        ent = entity_for(_minister_to_ministry(long), False)
+        ent.acronym = acr
+        ent.forms.add(acr)
+        alias_of[fold(acr)] = ent.key
+
+    headline_like = [s for s in sents if _title_case(s.text)]
+    for sent in sents:
+        if sent in headline_like:
+            continue
+        for start, end, institution in _spans_in_sentence(full, sent):
+            surface = _clean_surface(full[start:end])
+            if not surface or len(surface) < 2 or _plain(surface) in _NOT_ORGS:
+                continue
+            surface = _minister_to_ministry(surface)
+            ent = entity_for(surface, institution)
+            ent.forms.add(surface)
+            ent.mentions.append(Mention(start, end, surface, sent.index))
+    # In Title Case Headlines every word is capitalised, so capitalised runs say nothing
+    # about where a name ends: there, only names already seen in the body are marked.
+    for sent in headline_like:
+        _mark_known_forms(sent, entities, alias_of)
+    return _merge_short_forms(list(_unique(entities.values())))
+
+
+def _title_case(text: str) -> bool:
+    """A headline written In Title Case (most longer words capitalised)."""
+    long_words = [w for _, _, w in words(text) if len(w) >= 4 and w[0].isalpha()]
+    return len(long_words) >= 6 and \
+        sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+
+
+def _mark_known_forms(sent: Sentence, entities: dict[str, Entity],
+                      alias_of: dict[str, str]) -> None:
+    pairs = {(form, key) for key, ent in entities.items() for form in ent.forms | {ent.name}}
+    forms = sorted(pairs, key=lambda fk: -len(fk[0]))
+    taken: list[tuple[int, int]] = []
+    for form, key in forms:
+        if len(form) < 2:
+            continue
+        for m in re.finditer(r"(?<![\w+])" + re.escape(form) + r"(?![\w+])", sent.text):
+            start, end = sent.start + m.start(), sent.start + m.end()
+            if any(a < end and start < b for a, b in taken):
+                continue
+            taken.append((start, end))
+            entities[alias_of.get(key, key)].mentions.append(
+                Mention(start, end, form, sent.index))
+
+
+def _minister_to_ministry(surface: str) -> str:
+    """"ministre de la Transition numérique" names its ministry: "Ministère de la ..."."""
+    head, _, rest = surface.partition(" ")
+    mapped = _MINISTER.get(_plain(head))
+    if mapped and rest and _plain(rest.split()[0]) in ("de", "des", "du", "of", "for", "d'",
+                                                         "de la", "l'"):
+        return f"{mapped} {rest}"
+    return surface
+
+
+def _unique(ents):
+    seen = set()
+    for ent in ents:
+        if id(ent) not in seen:
+            seen.add(id(ent))
+            yield ent
+
+
+def _merge_short_forms(ents: list[Entity]) -> list[Entity]:
+    """Fold "Onix" into "Onix Data Centres" and undefined acronyms into their long form."""
+    ents.sort(key=lambda e: -len(e.name))
+    merged: list[Entity] = []
+    for ent in ents:
+        target = None
+        key = ent.key
+        for big in merged:
+            bkey = big.key
+            short_form = len(key) >= 3 and bkey.startswith(key + " ")
+            acronym = _is_acronym(ent.name) and ent.name in (_initials(big.name), big.acronym)
+            if key == bkey or short_form or acronym:
+                target = big
+            if target:
+                break
+        if target is None:
+            merged.append(ent)
+            continue
+        target.forms |= ent.forms | {ent.name}
+        target.mentions.extend(ent.mentions)
+        target.acronym = target.acronym or (ent.name if _is_acronym(ent.name) else None)
+    return [e for e in merged if e.mentions]
