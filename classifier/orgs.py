@@ -136,8 +136,12 @@ def _spans_in_sentence(text: str, sent: Sentence) -> list[tuple[int, int, bool]]
         s, e, tok = toks[i]
         plain = _plain(tok)
         institution = plain in _INSTITUTION_HEADS
-        starts = _is_cap(tok) or (institution and plain in ("ministre", "minister", "ministere",
-                                                            "ministry", "agence", "banque"))
+        # A lower-case head starts a name only as "ministre de ...", "agence des ...":
+        # in "la banque Sahelor Invest" the name is what follows.
+        starts = _is_cap(tok) or (
+            institution and plain in ("ministre", "minister", "ministere", "ministry", "agence",
+                                      "banque") and i + 1 < n
+            and _plain(toks[i + 1][2]) in ("de", "des", "du", "d'", "of", "for", "pour"))
         if not starts:
             i += 1
             continue
@@ -269,7 +273,8 @@ def find_entities(text: str, title: str = "", sents: list[Sentence] | None = Non
         ent.forms.add(acr)
         alias_of[fold(acr)] = ent.key
 
-    headline_like = [s for s in sents if _title_case(s.text)]
+    lower_words = {w for _, _, w in words(full) if w.islower()}
+    headline_like = [s for s in sents if _title_case(s.text, lower_words)]
     for sent in sents:
         if sent in headline_like:
             continue
@@ -288,11 +293,24 @@ def find_entities(text: str, title: str = "", sents: list[Sentence] | None = Non
     return _merge_short_forms(list(_unique(entities.values())))
 
 
-def _title_case(text: str) -> bool:
-    """A headline written In Title Case (most longer words capitalised)."""
-    long_words = [w for _, _, w in words(text) if len(w) >= 4 and w[0].isalpha()]
-    return len(long_words) >= 6 and \
-        sum(w[0].isupper() for w in long_words) >= 0.8 * len(long_words)
+_TITLE_FUNCTION_WORDS = {"To", "For", "Its", "With", "As", "At", "In", "On", "And", "Of",
+                         "From", "By", "Into", "Over", "After", "The", "A", "An", "Up"}
+
+
+def _title_case(text: str, lower_words: set[str]) -> bool:
+    """A headline written In Title Case: most words capitalised, ordinary ones included.
+
+    A sentence full of names ("AIIM backs N+ONE Datacenters") is capitalised too;
+    what gives Title Case away is ordinary words written with a capital ("Secures",
+    "Its") that the same article writes in lower case elsewhere.
+    """
+    toks = [w for _, _, w in words(text)]
+    long_words = [w for w in toks if len(w) >= 4 and w[0].isalpha()]
+    if len(long_words) < 6 or sum(w[0].isupper() for w in long_words) < 0.8 * len(long_words):
+        return False
+    ordinary = [w for w in toks if w in _TITLE_FUNCTION_WORDS or
+                (w[:1].isupper() and w[1:].islower() and w.lower() in lower_words)]
+    return len(ordinary) >= 2
 
 
 def _mark_known_forms(sent: Sentence, entities: dict[str, Entity],

@@ -10,10 +10,13 @@ instead of predicting garbage.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import sklearn
 import skops.io as sio
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifier.model import TaggerModel
 
@@ -35,19 +38,41 @@ def _minor(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
+def _plain_vocabularies(obj) -> None:
+    """Make vectorizer vocabularies plain ``str -> int`` dicts.
+
+    sklearn fills them with numpy integers, which skops writes one array file
+    each: minutes for a 100k-word vocabulary. Python ints are stored as JSON.
+    """
+    if isinstance(obj, Pipeline):
+        for _, step in obj.steps:
+            _plain_vocabularies(step)
+    elif isinstance(obj, FeatureUnion):
+        for _, part in obj.transformer_list:
+            _plain_vocabularies(part)
+    elif isinstance(getattr(obj, "estimator", None), BaseEstimator):
+        _plain_vocabularies(obj.estimator)
+    if isinstance(getattr(obj, "vocabulary_", None), dict):
+        obj.vocabulary_ = {str(k): int(v) for k, v in obj.vocabulary_.items()}
+
+
 def save_model(model: TaggerModel, path: Path = MODEL_PATH) -> None:
     """Write ``model`` with the versions it needs to be read back."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for part in (model.relevance, model.event, model.relevance_stack, *model.roles.values()):
+        _plain_vocabularies(part)
     state = {
         "format": FORMAT_VERSION,
         "sklearn": sklearn.__version__,
         "relevance": model.relevance,
         "event": model.event,
         "roles": model.roles,
+        "relevance_stack": model.relevance_stack,
         "thresholds": json.dumps(model.thresholds),
         "info": json.dumps(model.info),
+        "known": json.dumps({k: sorted(v) for k, v in model.known.items()}),
     }
-    sio.dump(state, path)
+    sio.dump(state, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
 def load_model(path: Path = MODEL_PATH) -> TaggerModel:
@@ -70,5 +95,7 @@ def load_model(path: Path = MODEL_PATH) -> TaggerModel:
             f"{path} was written by model format {state.get('format')} with scikit-learn "
             f"{state.get('sklearn')}; this is format {FORMAT_VERSION} with scikit-learn "
             f"{sklearn.__version__}. Rebuild it with `dcradar train`.")
+    known = {k: set(v) for k, v in json.loads(state["known"]).items()}
     return TaggerModel(state["relevance"], state["event"], state["roles"],
-                       json.loads(state["thresholds"]), json.loads(state["info"]))
+                       json.loads(state["thresholds"]), json.loads(state["info"]), known,
+                       state["relevance_stack"])

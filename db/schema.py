@@ -82,3 +82,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         from db.runs import ensure_run_schema
 
         ensure_run_schema(db)
+        # Mentions supporting each tag, and the organisations they name.
+        from db.tags import ensure_tag_schema
+
+        ensure_tag_schema(db)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import click
 
 from db.export import ARTICLE_FIELDS, article_records, write_csv, write_jsonl
 from db.schema import open_db
+from pipeline.projects_cli import build_projects_cmd, export_projects, rebuild_after_crawl
 from spiders.sources import SourcesError, load_sources
 
 SAMPLE_SITES = Path(__file__).resolve().parent.parent / "spiders" / "sample_sites"
@@ -55,6 +55,7 @@ def crawl(sources_path: str | None, db_path: str, only: str | None,
     _validate_sources(sources_path)
     stats = run_crawl(sources_path, db_path, only=only, overrides=_settings_pairs(settings))
     _summary(db_path, stats)
+    rebuild_after_crawl(db_path)
 
 
 def _validate_sources(path: str | None) -> None:
@@ -82,8 +83,18 @@ def _summary(db_path: str, stats: dict) -> None:
 @click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
-def export(db_path: str, fmt: str) -> None:
-    """Write one record per article to stdout (JSON Lines or CSV)."""
+@click.option("--what", type=click.Choice(["articles", "projects"]), default="articles",
+              show_default=True, help="Articles (FORMAT.md records) or projects (lead list).")
+@click.option("--country", "countries", multiple=True, help="Projects: ISO code (repeatable).")
+@click.option("--since", help="Projects: last reported on or after YYYY-MM-DD.")
+@click.option("--operator", "operators", multiple=True, help="Projects: operator (repeatable).")
+@click.option("--stage", "stages", multiple=True, help="Projects: stage (repeatable).")
+@click.option("--investor", help="Projects: one investor named on the project.")
+def export(db_path: str, fmt: str, what: str, countries: tuple[str, ...], since: str | None,
+           operators: tuple[str, ...], stages: tuple[str, ...], investor: str | None) -> None:
+    """Write one record per article, or per project, to stdout (JSON Lines or CSV)."""
+    if what == "projects":
+        return export_projects(db_path, fmt, countries, since, operators, stages, investor)
     db = open_db(db_path)
     records = article_records(db)
     out = click.get_text_stream("stdout")
@@ -121,16 +132,19 @@ def check_sources_cmd(sources_path: str | None, timeout: float) -> None:
 @click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True)
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option("--tiles", metavar="URL", help="Map tile URL template, e.g. "
+              "https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: offline blank tiles).")
+def serve(db_path: str, host: str, port: int, tiles: str | None) -> None:
     """Serve the database with Datasette (read-only SQL, time limit set)."""
-    _exec_datasette(db_path, host, port)
+    _exec_datasette(db_path, host, port, tiles)
 
 
-def _exec_datasette(db_path: str, host: str, port: int) -> None:
-    args = [sys.executable, "-m", "datasette", "serve", db_path, "--host", host,
-            "--port", str(port), "--setting", "sql_time_limit_ms", "3000"]
+def _exec_datasette(db_path: str, host: str, port: int, tiles: str | None = None) -> None:
+    """Datasette as configured in db/datasette/ (see pipeline/serve.py)."""
+    from pipeline.serve import serve as serve_datasette
+
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    os.execv(sys.executable, args)
+    serve_datasette(db_path, host, port, tiles=tiles)
 
 
 def start_sample_server(port_base: int, sources_out: Path,
@@ -173,8 +187,79 @@ def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=10)
     _summary(db_path, stats)
+    rebuild_after_crawl(db_path)
     if not no_serve:
         _exec_datasette(db_path, "127.0.0.1", port)
+
+
+@cli.command()
+@click.argument("source", type=click.File("rb"), default="-")
+@click.option("--title", default="", help="Headline, when the input is plain text.")
+@click.option("--language", default=None, help="en, fr, ... (guessed when omitted).")
+def tag(source, title: str, language: str | None) -> None:
+    """Tag one article (plain text or HTML; FILE or - for stdin) and print JSON."""
+    import json
+
+    from classifier.store import ModelError
+    from classifier.tagger import Tagger
+    from pipeline.decode import decode_html
+    from pipeline.extract import extract
+
+    data = source.read()
+    decoded = decode_html(data) if data else ("", "utf-8")
+    text = decoded[0] if decoded else ""
+    if text.lstrip()[:1] == "<" and "<p" in text.lower():
+        page = extract(text, "http://input.invalid/", default_language=language)
+        if page is not None:
+            title, text, language = title or page.title or "", page.text, language or \
+                page.language
+    try:
+        result = Tagger().tag(text, title, language)
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
+def retag(db_path: str) -> None:
+    """Re-tag every stored article with the current model (no re-crawl)."""
+    from pipeline.retag import retag as run
+
+    started = time.monotonic()
+    count = run(db_path, progress=lambda done, total: click.echo(
+        f"  re-tagged {done}/{total}", err=True))
+    seconds = time.monotonic() - started
+    click.echo(f"re-tagged {count} articles in {seconds:.1f} s "
+               f"({count / seconds if seconds else 0:.0f} articles/s)", err=True)
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False),
+              help="Labelled corpus (default: the bundled sample sites).")
+def train(corpus: str | None) -> None:
+    """Rebuild the shipped model from the labelled data (deterministic)."""
+    from classifier.train import BUNDLED_CORPUS, train_model
+
+    metrics = train_model(Path(corpus) if corpus else BUNDLED_CORPUS)
+    click.echo(f"trained on {metrics['documents']} documents in "
+               f"{metrics['train_seconds']} s", err=True)
+
+
+@cli.command("eval")
+@click.option("--corpus", required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--cv", type=click.Choice(["site", "none"]), default="site", show_default=True,
+              help="site: leave one site out; none: the model trained on everything.")
+def eval_cmd(corpus: str, cv: str) -> None:
+    """Serve a labelled corpus, crawl it, tag it and print score.py's metrics."""
+    from pipeline.evaluation import evaluate_corpus
+
+    report = evaluate_corpus(Path(corpus), cv, progress=lambda m: click.echo(m, err=True))
+    click.echo(f"== model ({'leave-one-site-out' if cv == 'site' else 'trained on all'}, "
+               f"{report['articles']} articles, {report['seconds']:.0f} s)")
+    click.echo(report["model"]["_text"])
+    click.echo("== baseline (gazetteer + regex, same folds)")
+    click.echo(report["baseline"]["_text"])
 
 
 def _add_nightly_commands() -> None:
@@ -188,6 +273,7 @@ def _add_nightly_commands() -> None:
 
 
 _add_nightly_commands()
+cli.add_command(build_projects_cmd)
 
 
 if __name__ == "__main__":

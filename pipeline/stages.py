@@ -80,3 +80,40 @@ class ExtractStage:
         if item.get("kind") == "article" and item["article"] is None:
             item["kind"] = "not-article"
         return item
+
+
+class TagStage:
+    """Item pipeline: tag every extracted article with the shipped model.
+
+    The model is loaded once per crawl. ``DCRADAR_TAG = False`` turns tagging off
+    (``dcradar eval`` tags with its own cross-validation models instead). A
+    tagging failure leaves the article untagged and logged, never lost.
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.tagger = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getbool("DCRADAR_TAG", True))
+
+    def open_spider(self, spider=None):
+        if self.enabled:
+            from classifier.tagger import Tagger
+
+            self.tagger = Tagger()
+
+    def process_item(self, item, spider=None):
+        article = item.get("article")
+        if self.tagger is None or not article:
+            return item
+        try:
+            tags, mentions = self.tagger.tag_many(
+                [(article["text"], article["title"] or "", article["language"])])[0]
+        except Exception:
+            logger.exception("tagging failed for %s", article["url"])
+            return item
+        item["tags"] = tags
+        item["mentions"] = mentions
+        return item

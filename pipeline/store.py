@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from db.schema import open_db
+from db.tags import refresh_organization_counts, write_tags
 from db.writes import upsert_article, upsert_page, upsert_source
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class StorePipeline:
     def close_spider(self, spider=None):
         if self.db is not None:
             logger.info("stored: %s", dict(self.counts))
+            refresh_organization_counts(self.db)
             self.db.close()
 
     def process_item(self, item, spider=None):
@@ -71,6 +73,8 @@ class StorePipeline:
                                                    "last_seen": seen})
                 self.counts[f"articles_{outcome}"] += 1
                 item["article_outcome"] = outcome  # new/updated/unchanged, for crawl_runs
+                if item.get("tags") is not None:
+                    write_tags(self.db, article["url"], item["tags"], item.get("mentions") or [])
         self.counts[f"pages_{item.get('kind')}"] += 1
         # Raw bytes are in the database now; do not carry them further.
         item.pop("body", None)

@@ -35,6 +35,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's lets requests that wait for a host's robots.txt through (spiders/middlewares.py).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     # Conditional requests, 304 -> stored body, resumed runs (spiders/incremental.py).
@@ -49,6 +52,8 @@ EXTENSIONS = {
     # AutoThrottle that lets a 304 lower the delay as a 200 does.
     "scrapy.extensions.throttle.AutoThrottle": None,
     "spiders.incremental.RevalidationAutoThrottle": 0,
+    # Scale-out workers only: start together, stay while another worker is busy.
+    "pipeline.ingest.WorkerCoordinator": 510,
 }
 
 # Every status reaches the spider, so 404s and 410s are recorded, not dropped.
@@ -58,6 +63,8 @@ ITEM_PIPELINES = {
     # Unchanged pages stop here: no re-extraction, no re-tagging (pipeline/incremental.py).
     "pipeline.incremental.RevalidateStage": 150,
     "pipeline.stages.ExtractStage": 300,
+    # Relevance, operators, investors, places, capacity (classifier/); DCRADAR_TAG=False: off.
+    "pipeline.stages.TagStage": 500,
     "pipeline.store.StorePipeline": 800,
     # Marks the page completed by this run (resume) and counts it for crawl_runs.
     "pipeline.incremental.RunLedgerStage": 900,
