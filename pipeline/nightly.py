@@ -43,6 +43,16 @@ logger = logging.getLogger(__name__)
 AFTER_CRAWL_STEPS: list[tuple[str, Callable[[str, str], Any]]] = []
 
 
+def _build_projects(db_path: str, run_id: str) -> None:
+    from db.projects import build_projects_step
+
+    build_projects_step(db_path, run_id)
+
+
+# Projects are built from the tags: this stays the LAST step, after ("tag", ...).
+AFTER_CRAWL_STEPS.append(("projects", _build_projects))
+
+
 def evaluate(db_path: str, run_id: str, finish_reason: str | None,
              step_errors: list[str]) -> list[str]:
     """The reasons the run failed (empty when it went well), by the rule above."""

@@ -1,0 +1,210 @@
+"""The stage of a data-centre project, read from what the article says (English and French).
+
+Why from the text and not from the tagger's ``event``: ``event`` says what the
+*news* is (a funding round, a partnership), not where the *facility* stands.
+A funding article may be about a campus that has been live for years, and an
+"opening" article may open phase one while phases two and three are plans.
+So the stage comes from cue phrases in the sentences about the project.
+
+Stages, from least to most advanced, plus the one that ends a project:
+
+* ``announced`` -- the project is only reported (an MoU, an agreement, an
+  announcement), or no sentence says more; the fallback for a relevant article;
+* ``planned`` -- the text speaks of plans, intentions, land secured, a target
+  date ("plans to build", "will open in 2027", "prévoit", "va implanter");
+* ``under construction`` -- ground broken, works started ("breaks ground",
+  "under construction", "pose de la première pierre", "travaux ont démarré");
+* ``operational`` -- opened, commissioned, switched on, in service
+  ("inaugurates", "went live", "mis en service", "entre en service");
+* ``cancelled`` -- scrapped, abandoned, called off, suspended ("annulé",
+  "abandonné").
+
+How a stage is read for one project in one article (:func:`article_stage`):
+
+1. The *focus* sentences are those naming the project's city (for a project
+   without a city, its operator), plus the headline unless the headline names
+   another of the article's places and not this one (the N+One Nouaceur
+   headline says nothing about its Dakar plans).
+2. A cue counts as ``planned`` when a future marker stands just before it
+   ("will open", "expected to be operational", "devrait entrer en service",
+   verbs in -era/-ira): that is a plan, not an opening. Only the words just
+   before the cue count, so "has started construction of JB4, which will
+   be ..." stays a construction.
+3. A cancellation cue in any focus sentence wins: it is the one thing a
+   business developer must not miss.
+4. Otherwise the *first* focus sentence (the headline, then the lede) with a
+   cue of ``planned`` or beyond decides, because news puts the news first; an
+   older facility mentioned further down ("its first site opened in 2019")
+   does not overrule it. Within that sentence the most advanced cue wins.
+5. When the focus has no such cue, the same is tried on the whole article
+   (briefs often name the place once, in a sentence without a cue: "it brings
+   data centres in Lagos, Accra and Abidjan" ... "the four operational
+   data centres").
+6. When only announcement cues are found, or none, the stage is ``announced``.
+
+:func:`project_stage` then combines the articles of one project: the most
+recent article with a cue-derived stage decides, except that an
+``announced`` never moves a project back from a stage it had reached.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+ANNOUNCED = "announced"
+PLANNED = "planned"
+UNDER_CONSTRUCTION = "under construction"
+OPERATIONAL = "operational"
+CANCELLED = "cancelled"
+#: Every stage, least advanced first (cancelled last: it ends a project).
+STAGES = (ANNOUNCED, PLANNED, UNDER_CONSTRUCTION, OPERATIONAL, CANCELLED)
+_RANK = {stage: i for i, stage in enumerate(STAGES)}
+
+# All patterns run on accent-folded, lower-cased text ("é" -> "e", "’" -> "'").
+_CUES: dict[str, re.Pattern[str]] = {
+    CANCELLED: re.compile(
+        r"\b(?:cancel+(?:ed|s)|scrap(?:ped|s)|abandon(?:ed|s)|call(?:ed|s) off|shelved|"
+        r"put on hold|(?:halted|suspended) (?:the |its )?(?:project|plans?|construction|work)|"
+        r"annul(?:e|ee|es|ees)|abandonn(?:e|ee|es|ees)|renonce a|projet (?:est )?suspendu|"
+        r"mis en veille)\b"),
+    OPERATIONAL: re.compile(
+        r"\b(?:opens|opened|re-?opened|inaugurat(?:es|ed)|switch(?:es|ed) on|commission(?:s|ed)|"
+        r"went live|goes live|gone live|(?:is|are|now) live|came online|comes online|"
+        r"(?:is|are|was|were|be|become|now|fully|already) operational|"
+        r"operational (?:data ?cent|facilit|site|campus)|began operations|started operations|"
+        r"enter(?:ed|s) (?:into )?service|"
+        r"in service|ready for service|complet(?:es|ed) (?:the )?(?:construction|build|"
+        r"expansion|phase|work)|launch(?:es|ed) (?:its |the )?(?:first )?(?:phase|facility|"
+        r"data ?cent)|"
+        r"inaugur\w*|mis en service|mise en service|(?:entre|entrent|est entre) en "
+        r"(?:service|exploitation|phase d'exploitation|phase operationnelle)|ouvre|a ouvert|"
+        r"ouvert ses portes|operationnel(?:le|s|les)?|en service|en exploitation)\b"),
+    UNDER_CONSTRUCTION: re.compile(
+        r"\b(?:br(?:eaks|oke|eaking) ground|ground[- ]?breaking|under construction|"
+        r"construction (?:has |is |was )?(?:began|begun|begins|started|starts|commenced|"
+        r"commences|underway|under way|is progressing|work)|(?:begins|began|begin|starts|"
+        r"started|start|commences|commenced|kicks off|kicked off) (?:the )?(?:construction|"
+        r"building|work|works)|starts work|started work|being built|sod[- ]turning|"
+        r"premiere pierre|en (?:cours de )?construction|en chantier|chantier|"
+        r"travaux (?:ont |de construction )?(?:debute|commence|demarre)|lance(?:nt)? les travaux|"
+        r"debut des travaux|demarrage des travaux|est en train de construire|"
+        r"start(?:s|ed)? (?:the |a )?(?:second|next|new|third) phase|phase de tests?|"
+        r"testing phase)\b"),
+    PLANNED: re.compile(
+        r"\b(?:plans?|planned|planning|proposed|(?:plans?|planning|set|expects?|aims?|intends?|"
+        r"is|are|due|scheduled|slated|going|will|would|to) (?:to )?(?:build|construct|open|"
+        r"develop|set up|launch|deploy|establish|expand|add|double|bring)|"
+        r"should be (?:ready|live|operational|completed)|"
+        r"secur(?:e|es|ed|ing) (?:the )?(?:land|a site|site|plot)|acquired land|"
+        r"acres|hectares? of land|feasibility|preparing|prepares|next (?:facility|site|"
+        r"data ?cent\w*)|second (?:site|facility|campus|data ?cent\w*)|"
+        r"prevoi\w*|projette|(?:va|vont) (?:construire|implanter|batir|ouvrir|lancer|deployer|"
+        r"installer|etendre|doubler)|envisage\w*|compte (?:construire|implanter)|"
+        r"sera construit\w*|prevu\w*|ambitionne|projet de (?:construction|datacenter|"
+        r"data ?cent\w*)|futur\w* (?:datacenter|data ?cent\w*|campus|site))\b"),
+    ANNOUNCED: re.compile(
+        r"\b(?:announc(?:e|es|ed|ement)|unveil(?:s|ed)?|sign(?:s|ed)|memorandum|mou|"
+        r"agreement|joint venture|agreed|annonc\w*|devoil\w*|sign(?:e|ent|ature)|"
+        r"protocole d'accord|accord|partenariat|co-?entreprise)\b"),
+}
+# Words shortly before a cue that put it in the future: "will open", "devrait entrer en
+# service", "expected to be operational". Only the words just before the cue count,
+# so that "has started construction of JB4, which will be ..." stays a construction.
+_FUTURE_WINDOW = 48
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|expected to|expects to|is to|are to|set to|plans? to|planned|"
+    r"aims? to|due to|should|intends? to|scheduled to|slated to|"
+    r"va|vont|devrai(?:t|ent)|sera|seront|pourrai(?:t|ent)|prevu\w*|prevoit|a l'horizon|"
+    r"d'ici|[a-z]{3,}(?:era|eront|ira|iront))\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'»”)]*\s+(?=[A-Z0-9\"'«“(À-Ý])|\n\s*")
+
+
+@dataclass(frozen=True)
+class StageReading:
+    """The stage one article gives one project, and the sentence that says so."""
+
+    stage: str
+    evidence: str   # the sentence with the deciding cue ("" for the fallback)
+    from_cue: bool  # False when no cue was found and ``announced`` is the fallback
+
+
+def fold(text: str) -> str:
+    """Lower-case, accents removed, curly apostrophes straightened (for matching only)."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and paragraph lines of an article body (a rough split is enough here)."""
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
+
+
+def sentence_stage(sentence: str) -> str | None:
+    """The most advanced stage a single sentence states, with the future rule; None if no cue."""
+    folded = fold(sentence)
+    found = []
+    for stage, pattern in _CUES.items():
+        for match in pattern.finditer(folded):
+            if stage in (OPERATIONAL, UNDER_CONSTRUCTION) and _FUTURE.search(
+                    folded[max(0, match.start() - _FUTURE_WINDOW):match.start()]):
+                found.append(PLANNED)
+            else:
+                found.append(stage)
+    if not found:
+        return None
+    return max(found, key=_RANK.__getitem__)
+
+
+def _mentions(folded_sentence: str, terms: Sequence[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", folded_sentence) for t in terms if t)
+
+
+def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str],
+                  other_terms: Iterable[str] = ()) -> StageReading:
+    """The stage of one project in one article (the rules in the module docstring).
+
+    ``focus_terms`` name the project in the text: its city, else its operator
+    (any case or accents; matched as whole words). ``other_terms`` name the
+    article's *other* projects' places: a headline naming one of those and not
+    this project is about the other project.
+    """
+    terms = [fold(t).strip() for t in focus_terms if t and t.strip()]
+    others = [fold(t).strip() for t in other_terms if t and t.strip()]
+    head = [title.strip()] if title and title.strip() else []
+    body = split_sentences(text or "")
+    focus = [s for s in body if _mentions(fold(s), terms)]
+    if head and (_mentions(fold(head[0]), terms) or not _mentions(fold(head[0]), others)):
+        focus = head + focus
+    readings = [(s, sentence_stage(s)) for s in focus]
+    for sentence, stage in readings:
+        if stage == CANCELLED:
+            return StageReading(CANCELLED, sentence, True)
+    # The focus first; then the whole article, for briefs that name the place once in a
+    # sentence without a cue ("It brings data centres in Lagos, Accra and Abidjan").
+    for group in (readings, [(s, sentence_stage(s)) for s in head + body]):
+        for sentence, stage in group:
+            if stage is not None and stage != ANNOUNCED:
+                return StageReading(stage, sentence, True)
+        for sentence, stage in group:
+            if stage == ANNOUNCED:
+                return StageReading(ANNOUNCED, sentence, True)
+    return StageReading(ANNOUNCED, "", False)
+
+
+def project_stage(readings: Sequence[tuple[str, StageReading]]) -> StageReading:
+    """Combine a project's readings, given as ``(sort key, reading)`` with the newest last.
+
+    The newest cue-derived reading wins; an ``announced`` never overrules a
+    more advanced stage read from an earlier article (a funding round for a
+    live campus does not make it a mere announcement again).
+    """
+    best: StageReading | None = None
+    for _, reading in sorted(readings, key=lambda r: r[0]):
+        if not reading.from_cue:
+            continue
+        if best is None or reading.stage != ANNOUNCED or best.stage == ANNOUNCED:
+            best = reading
+    return best or StageReading(ANNOUNCED, "", False)
