@@ -9,8 +9,10 @@ instead of predicting garbage.
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import sklearn
@@ -75,16 +77,26 @@ def save_model(model: TaggerModel, path: Path = MODEL_PATH) -> None:
     sio.dump(state, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
+def _read(path: Path) -> bytes:
+    """The model file's bytes, also when the package runs from a zip (a Scrapyd egg)."""
+    if path.exists():
+        return path.read_bytes()
+    if path == MODEL_PATH:
+        packaged = resources.files("classifier").joinpath("models", MODEL_PATH.name)
+        if packaged.is_file():
+            return packaged.read_bytes()
+    raise ModelError(f"no model at {path}: run `dcradar train` first")
+
+
 def load_model(path: Path = MODEL_PATH) -> TaggerModel:
     """Read a model written by :func:`save_model`, trusting only the types it is made of."""
-    if not path.exists():
-        raise ModelError(f"no model at {path}: run `dcradar train` first")
+    data = _read(path)
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(data=data)
         unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
         if unexpected:
             raise ModelError(f"{path} holds types outside {TRUSTED_PREFIXES}: {unexpected}")
-        state = sio.load(path, trusted=untrusted)
+        state = sio.load(io.BytesIO(data), trusted=untrusted)
     except ModelError:
         raise
     except Exception as exc:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from classifier.matching import name_key
-from classifier.tagger import MentionRow
 from db.schema import LIST_TAGS, TAG_COLUMNS
+
+if TYPE_CHECKING:  # the tagger pulls in scikit-learn: not needed to open a database
+    from classifier.tagger import MentionRow
 
 MENTIONS = {"id": int, "article_url": str, "field": str, "value": str, "normalized": str,
             "confidence": float, "sentence": str}

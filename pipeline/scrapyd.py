@@ -29,7 +29,8 @@ import click
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("spiders", "pipeline", "db", "classifier")
 #: Package data the crawl needs at run time (the bundled sample sites are left out).
-DATA_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".txt", ".joblib", ".pkl", ".csv")
+DATA_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".txt", ".joblib", ".pkl", ".csv", ".skops",
+                 ".jsonl")
 EXCLUDE_DIRS = {"__pycache__", "sample_sites"}
 
 

@@ -100,9 +100,14 @@ class TagStage:
 
     def open_spider(self, spider=None):
         if self.enabled:
+            from classifier.store import ModelError
             from classifier.tagger import Tagger
 
-            self.tagger = Tagger()
+            try:
+                self.tagger = Tagger()
+            except ModelError as exc:
+                # Articles are still stored; `dcradar retag` tags them once a model exists.
+                logger.error("tagging is off for this crawl: %s", exc)
 
     def process_item(self, item, spider=None):
         article = item.get("article")
