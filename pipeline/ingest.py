@@ -11,10 +11,16 @@ Topology (README, "Scale-out")::
 
 * ``dcradar worker --sources FILE --redis URL --run NAME``: the news spider
   with the scrapy-redis scheduler and dupefilter under keys named after the
-  run, so every request of the run is made once by one of the workers; items
-  (raw body included) are pushed as JSON onto ``dcradar:items``; request and
-  response counters go to a Redis hash per run. Workers keep a heartbeat key
-  while they crawl.
+  run, so every request of the run is made once by one of the workers, and
+  the spider's frontier state (distances, page links, budgets:
+  :mod:`spiders.frontier`) in Redis too, so the bounds mean what they mean in
+  a single process; items (raw body included) are pushed as JSON onto
+  ``dcradar:items``; request and response counters go to a Redis hash per
+  run. Workers keep a heartbeat key while they crawl. A worker whose queue
+  runs dry stays while another worker of the run is busy (its pages may still
+  add requests): taking a request marks a worker busy in the same Redis
+  script, and only idle workers of an empty queue stop (:class:`RunQueue`,
+  :class:`WorkerCoordinator`).
 * ``dcradar ingest --db FILE --redis URL``: pops items with BLMOVE onto a
   processing list (an item is removed only after it is stored, so a killed
   writer loses nothing), runs the project's item pipeline stages (the
@@ -43,22 +49,32 @@ from types import SimpleNamespace
 from typing import Any
 
 import click
-from scrapy.exceptions import DropItem
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.conf import build_component_list
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet import task
 
 from db.runs import add_counts, ensure_run, finish_run
 from db.schema import open_db
-from spiders.monitor import REDIS_PREFIX, RunContext, SqliteSink, report_flags
+from spiders.frontier import frontier_keys
+from spiders.monitor import REDIS_PREFIX, RunContext, SqliteSink, report_flags, worker_name
 
 logger = logging.getLogger(__name__)
 
 PUSH_STAGE = "pipeline.ingest.RedisPushStage"
 #: Frontier keys of a run expire this long after a worker last closed (seconds).
 FRONTIER_TTL_S = 7 * 24 * 3600
+#: A worker that took a request counts as busy this long, refreshed while it stays busy
+#: (so a killed worker holds the others back at most this long).
+BUSY_TTL_S = 60
+#: How long a worker waits for ``--min-workers`` before it starts anyway (seconds).
+MIN_WORKERS_WAIT_S = 300.0
 _RUN_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -68,7 +84,8 @@ def keys(prefix: str = REDIS_PREFIX, run: str = "") -> SimpleNamespace:
         items=f"{prefix}:items", processing=f"{prefix}:items:processing",
         failed=f"{prefix}:items:failed", workers=f"{prefix}:workers:*",
         stats=f"{prefix}:stats:{run}", queue=f"{prefix}:{run}:%(spider)s:requests",
-        dupefilter=f"{prefix}:{run}:%(spider)s:dupefilter")
+        dupefilter=f"{prefix}:{run}:%(spider)s:dupefilter",
+        frontier=f"{prefix}:{run}:%(spider)s:frontier", busy=f"{prefix}:{run}:%(spider)s:busy")
 
 
 def worker_overrides(redis_url: str, run: str, prefix: str = REDIS_PREFIX) -> dict[str, Any]:
@@ -83,13 +100,141 @@ def worker_overrides(redis_url: str, run: str, prefix: str = REDIS_PREFIX) -> di
         # Never flush on close: the other workers are still using the frontier.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": k.queue,
+        "SCHEDULER_QUEUE_CLASS": "pipeline.ingest.RunQueue",
         "SCHEDULER_DUPEFILTER_KEY": k.dupefilter,
         "REDIS_URL": redis_url,
         "ITEM_PIPELINES": {PUSH_STAGE: 100},
         "DCRADAR_REDIS_URL": redis_url,
         "DCRADAR_REDIS_PREFIX": prefix,
         "DCRADAR_RUN": run,
+        "DCRADAR_FRONTIER_KEY": k.frontier,
+        "DCRADAR_BUSY_KEY": k.busy,
     }
+
+
+def run_keys(prefix: str, run: str, spider: str = "news") -> list[str]:
+    """Every Redis key that holds a run's shared frontier."""
+    k = keys(prefix, run)
+    names = [k.queue, k.dupefilter, k.busy, *frontier_keys(k.frontier).values()]
+    return [name % {"spider": spider} for name in names]
+
+
+# Taking the best request and marking the worker busy is one step, so an idle worker never
+# sees an empty queue and no busy worker while a request is on its way to a downloader.
+_POP_AND_MARK_BUSY = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #top == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[2], tonumber(now[1]) + tonumber(ARGV[2]), ARGV[1])
+return top[1]
+"""
+# An idle worker leaves the busy set; what is left to wait for: queued requests, busy workers.
+_IDLE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+local now = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now[1])
+return redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2])
+"""
+_STILL_BUSY = """
+local now = redis.call('TIME')
+return redis.call('ZADD', KEYS[1], 'XX', tonumber(now[1]) + tonumber(ARGV[2]), ARGV[1])
+"""
+
+
+class RunQueue(PriorityQueue):
+    """scrapy-redis's priority queue; taking a request also marks this worker busy."""
+
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None):
+        super().__init__(server, spider, key, serializer)
+        self.busy_key = spider.settings.get("DCRADAR_BUSY_KEY") % {"spider": spider.name}
+        self.worker = worker_name()
+        self._pop = server.register_script(_POP_AND_MARK_BUSY)
+
+    def pop(self, timeout: int = 0) -> Any:
+        data = self._pop(keys=[self.key, self.busy_key], args=[self.worker, BUSY_TTL_S])
+        return self._decode_request(data) if data else None
+
+
+class WorkerCoordinator:
+    """Extension of a scale-out worker: start together, stop together.
+
+    * ``DCRADAR_MIN_WORKERS`` (``dcradar worker --min-workers``): before it
+      schedules anything, a worker waits until that many workers of its run
+      have a heartbeat (at most ``DCRADAR_MIN_WORKERS_WAIT`` seconds).
+    * When the worker runs out of work, Scrapy would close it; it stays open
+      while the run's queue holds requests or another worker is busy, since
+      that worker's pages may add requests. Scrapy asks again every 5 s.
+    """
+
+    def __init__(self, crawler: Any):
+        settings = crawler.settings
+        if not settings.get("DCRADAR_BUSY_KEY"):
+            raise NotConfigured
+        import redis
+
+        self.crawler = crawler
+        self.redis = redis.Redis.from_url(settings.get("DCRADAR_REDIS_URL"))
+        self.prefix = settings.get("DCRADAR_REDIS_PREFIX", REDIS_PREFIX)
+        self.run = settings.get("DCRADAR_RUN")
+        self.min_workers = settings.getint("DCRADAR_MIN_WORKERS", 1)
+        self.wait_s = settings.getfloat("DCRADAR_MIN_WORKERS_WAIT", MIN_WORKERS_WAIT_S)
+        self.worker = worker_name()
+        self._idle = self.redis.register_script(_IDLE)
+        self._still_busy = self.redis.register_script(_STILL_BUSY)
+        self.refresh: task.LoopingCall | None = None
+        crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.spider_idle, signals.spider_idle)
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WorkerCoordinator:
+        return cls(crawler)
+
+    def _key(self, setting: str) -> str:
+        return self.crawler.settings.get(setting) % {"spider": self.crawler.spider.name}
+
+    async def spider_opened(self, spider: Any = None) -> None:
+        self.refresh = task.LoopingCall(self._refresh)
+        self.refresh.start(BUSY_TTL_S / 3, now=False)
+        if self.min_workers > 1:
+            await self._wait_for_workers()
+
+    def workers_up(self) -> int:
+        """Workers of this run with a live heartbeat (this one included)."""
+        names = list(self.redis.scan_iter(match=keys(self.prefix).workers))
+        runs = self.redis.mget(names) if names else []
+        return sum(1 for r in runs if r is not None and r.decode() == self.run)
+
+    async def _wait_for_workers(self) -> None:
+        from twisted.internet import reactor
+
+        deadline = time.monotonic() + self.wait_s
+        while (up := self.workers_up()) < self.min_workers:
+            if time.monotonic() > deadline:
+                logger.warning("only %d of %d workers of run %s came up; starting anyway",
+                               up, self.min_workers, self.run)
+                return
+            await maybe_deferred_to_future(task.deferLater(reactor, 0.2, lambda: None))
+        logger.info("%d workers of run %s are up", up, self.run)
+
+    def _refresh(self) -> None:
+        try:
+            self._still_busy(keys=[self._key("DCRADAR_BUSY_KEY")],
+                             args=[self.worker, BUSY_TTL_S])
+        except Exception:
+            logger.exception("could not refresh the busy mark")
+
+    def spider_idle(self, spider: Any = None) -> None:
+        left = self._idle(keys=[self._key("SCHEDULER_QUEUE_KEY"), self._key("DCRADAR_BUSY_KEY")],
+                          args=[self.worker])
+        if left:
+            raise DontCloseSpider("other workers of the run may still add requests")
+
+    def spider_closed(self, spider: Any = None) -> None:
+        if self.refresh is not None and self.refresh.running:
+            self.refresh.stop()
+        self.redis.zrem(self._key("DCRADAR_BUSY_KEY"), self.worker)
 
 
 def encode_item(item: dict[str, Any]) -> str:
@@ -301,10 +446,12 @@ def ingest(db_path: str, redis_url: str, sources_path: str | None, forever: bool
                    "the same name continues one.")
 @click.option("--only", help="Comma-separated source names to crawl.")
 @click.option("--prefix", default=REDIS_PREFIX, show_default=True, help="Redis key prefix.")
+@click.option("--min-workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Wait until this many workers of the run are up before crawling.")
 @click.option("-s", "--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="Override a Scrapy setting (repeatable).")
 def worker(sources_path: str | None, redis_url: str, run: str, only: str | None, prefix: str,
-           settings: tuple[str, ...]) -> None:
+           min_workers: int, settings: tuple[str, ...]) -> None:
     """A scale-out crawler: shares the run's frontier in Redis, sends items to the writer."""
     import redis
 
@@ -312,12 +459,12 @@ def worker(sources_path: str | None, redis_url: str, run: str, only: str | None,
     from pipeline.crawl import run_crawl
 
     _validate_sources(sources_path)
-    overrides = {**_settings_pairs(settings), **worker_overrides(redis_url, run, prefix)}
+    overrides = {"DCRADAR_MIN_WORKERS": min_workers, **_settings_pairs(settings),
+                 **worker_overrides(redis_url, run, prefix)}
     stats = run_crawl(sources_path, "", only=only, overrides=overrides)
-    k = keys(prefix, run)
     client = redis.Redis.from_url(redis_url)
-    for pattern in (k.queue, k.dupefilter):
-        client.expire(pattern % {"spider": "news"}, FRONTIER_TTL_S)
+    for name in run_keys(prefix, run):
+        client.expire(name, FRONTIER_TTL_S)
     click.echo(f"worker done: requests {stats.get('downloader/request_count', 0)}, "
                f"items {stats.get('item_scraped_count', 0)}, "
                f"finish {stats.get('finish_reason', '?')}", err=True)

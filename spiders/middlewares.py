@@ -1,4 +1,4 @@
-"""Downloader middlewares: polite retries."""
+"""Downloader middlewares: polite retries, robots.txt obeyed by every request."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ import asyncio
 import email.utils
 import time
 
+import scrapy.downloadermiddlewares.robotstxt
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 #: Never wait longer than this for one retry, whatever Retry-After says.
 MAX_BACKOFF_S = 60.0
@@ -60,3 +64,34 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         await asyncio.sleep(self.backoff(request, response))
         return retry
+
+
+class RobotsTxtMiddleware(scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, without letting waiting requests through.
+
+    While a host's robots.txt is being fetched, Scrapy (2.13-2.19) keeps a
+    Deferred for it, and every request to that host awaits that one Deferred
+    through ``Deferred.asFuture``. ``asFuture`` consumes the result: the first
+    waiter gets the parser, every other concurrent waiter gets ``None``, which
+    the middleware reads as "no robots.txt, everything allowed". So when
+    several requests to a host are in flight before its robots.txt arrives
+    (a scale-out worker joining a crawl pops a batch of deep links at once),
+    disallowed pages were fetched. Here each waiter gets a Deferred of its own
+    and then reads the parser the download left behind.
+    """
+
+    async def robot_parser(self, request: Request):
+        netloc = urlparse_cached(request).netloc
+        pending = self._parsers.get(netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        mine: Deferred = Deferred()
+
+        def relay(result):
+            if not mine.called:
+                mine.callback(None)
+            return result  # keep the shared result for the next waiter
+
+        pending.addBoth(relay)
+        await maybe_deferred_to_future(mine)
+        return self._parsers.get(netloc)

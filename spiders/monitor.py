@@ -118,6 +118,11 @@ def sources_key(spider: Any) -> str:
     return hashlib.sha1(json.dumps(spec).encode()).hexdigest()[:16]
 
 
+def worker_name() -> str:
+    """This process, as scale-out keys name it (host and pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def redis_url(crawler: Crawler) -> str | None:
     """The Redis URL of a scale-out worker, or None for a normal single-process crawl."""
     return crawler.settings.get("DCRADAR_REDIS_URL") or None
@@ -193,7 +198,7 @@ class RunRecorder:
 
             prefix = self.crawler.settings.get("DCRADAR_REDIS_PREFIX", REDIS_PREFIX)
             self.redis = redis.Redis.from_url(url)
-            self.heartbeat_key = f"{prefix}:workers:{socket.gethostname()}:{os.getpid()}"
+            self.heartbeat_key = f"{prefix}:workers:{worker_name()}"
             self.heartbeat = task.LoopingCall(self._beat)
             self.heartbeat.start(HEARTBEAT_S, now=True)
 
@@ -254,4 +259,5 @@ def report_flags(run_id: str, flags: dict[str, list[str]]) -> None:
             logger.warning("run %s: source %s flagged: %s", run_id, source, ", ".join(found))
 
 
-__all__ = ["RunContext", "RunRecorder", "now_iso", "report_flags", "run_context", "sources_key"]
+__all__ = ["RunContext", "RunRecorder", "now_iso", "report_flags", "run_context", "sources_key",
+           "worker_name"]

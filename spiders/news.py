@@ -5,12 +5,12 @@ locations (indexes recursively) and listing pages with their pagination.
 Each fetched URL becomes one :class:`~spiders.items.PageItem`, article or
 not, so the ``pages`` table accounts for every request. Bounds per source
 (link hops, pagination length, total pages) keep traps such as endless
-calendars harmless.
+calendars harmless; hops are counted along the shortest path found, whatever
+the order pages are parsed in (:mod:`spiders.frontier`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +26,8 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from spiders.discovery import Link, feed_links, page_links, sitemap_links
+from spiders.discovery import feed_links, page_links, sitemap_links
+from spiders.frontier import IMPROVED, NEW, Frontier, MemoryFrontier, distance, split_distance
 from spiders.items import PageItem
 from spiders.page_kind import classify_page
 from spiders.sources import Source, load_sources
@@ -35,6 +36,8 @@ from spiders.urls import is_asset_url, normalize_url
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Sitemap indexes nest; real ones are 1-2 deep, and a self-reference is a loop.
 MAX_SITEMAP_NESTING = 4
+#: Request meta: the URL as the frontier knows it (Scrapy may re-encode ``request.url``).
+FRONTIER_KEY = "dcradar_frontier_key"
 
 
 def _now() -> str:
@@ -65,32 +68,57 @@ class NewsSpider(scrapy.Spider):
                 raise ValueError(f"unknown source(s): {', '.join(sorted(unknown))}")
             chosen = [s for s in chosen if s.name in wanted]
         self.sources: dict[str, Source] = {s.name: s for s in chosen}
-        self.budget_used: Counter[str] = Counter()
+        # Distances, page links and budgets; shared in Redis by scale-out workers.
+        self.frontier: Frontier = MemoryFrontier()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        base = crawler.settings.get("DCRADAR_FRONTIER_KEY")
+        if base:
+            import redis
+
+            from spiders.frontier import RedisFrontier
+
+            server = redis.Redis.from_url(crawler.settings.get("DCRADAR_REDIS_URL"))
+            spider.frontier = RedisFrontier(server, base % {"spider": spider.name})
+        return spider
 
     # -- scheduling -------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             for role, url in source.entry_points:
-                request = self._request(source, url, role=role, hops=0, entry=True)
-                if request is not None:
+                for request in self._requests(source, url, role=role, hops=0, entry=True):
                     yield request
 
-    def _request(self, source: Source, url: str, *, role: str, hops: int,
-                 listing_pages: int = 0, nesting: int = 0, lastmod: str | None = None,
-                 entry: bool = False) -> scrapy.Request | None:
-        """A request within the source's bounds, or None when it is out of bounds."""
+    def _requests(self, source: Source, url: str, *, role: str, hops: int,
+                  listing_pages: int = 0, nesting: int = 0, lastmod: str | None = None,
+                  entry: bool = False) -> Iterator[scrapy.Request]:
+        """The request for ``url`` when it is new and within the source's page budget.
+
+        A page parsed earlier at a greater distance has its links followed
+        again from this shorter one instead (those requests are yielded).
+        """
         url = normalize_url(url)
         if not entry and (not source.allows(url) or is_asset_url(url)):
-            return None
-        if self.budget_used[source.name] >= source.max_pages:
-            return None
-        self.budget_used[source.name] += 1
+            return
+        verdict, links = self.frontier.offer(source.name, url, distance(hops, listing_pages),
+                                             source.max_pages)
+        if verdict == NEW:
+            yield self._request(source, url, role=role, hops=hops, listing_pages=listing_pages,
+                                nesting=nesting, lastmod=lastmod)
+        elif verdict == IMPROVED and links:
+            yield from self._follow_links(source, links, hops, listing_pages)
+
+    def _request(self, source: Source, url: str, *, role: str, hops: int,
+                 listing_pages: int = 0, nesting: int = 0,
+                 lastmod: str | None = None) -> scrapy.Request:
         callback = {"feed": self.parse_feed, "sitemap": self.parse_sitemap}.get(role,
                                                                                 self.parse_page)
         meta = {
             "source": source.name, "role": role, "hops": hops, "listing_pages": listing_pages,
-            "nesting": nesting, "lastmod": lastmod,
+            "nesting": nesting, "lastmod": lastmod, FRONTIER_KEY: url,
             # One download slot per host:port, so two sites on one IP stay independent.
             "download_slot": url.split("/")[2],
         }
@@ -150,9 +178,7 @@ class NewsSpider(scrapy.Spider):
         # The body is kept so that a later 304 can still yield the feed's links.
         yield self._item(response, kind="feed", reason=reason, keep_body=True)
         for link in links:
-            request = self._request(source, link.url, role="page", hops=1, lastmod=link.lastmod)
-            if request is not None:
-                yield request
+            yield from self._requests(source, link.url, role="page", hops=1, lastmod=link.lastmod)
 
     def parse_sitemap(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         source = self.sources[response.meta["source"]]
@@ -171,13 +197,11 @@ class NewsSpider(scrapy.Spider):
             if link.is_sitemap:
                 if nesting + 1 >= MAX_SITEMAP_NESTING:
                     continue
-                request = self._request(source, link.url, role="sitemap", hops=0,
-                                        nesting=nesting + 1, lastmod=link.lastmod)
+                yield from self._requests(source, link.url, role="sitemap", hops=0,
+                                          nesting=nesting + 1, lastmod=link.lastmod)
             else:
-                request = self._request(source, link.url, role="page", hops=1,
-                                        lastmod=link.lastmod)
-            if request is not None:
-                yield request
+                yield from self._requests(source, link.url, role="page", hops=1,
+                                          lastmod=link.lastmod)
 
     def parse_page(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         meta = response.meta
@@ -194,10 +218,17 @@ class NewsSpider(scrapy.Spider):
         try:
             sel = response.selector
             verdict = classify_page(sel, response.url)
+            links = [(url, link.is_pagination) for link in page_links(sel, response.url)
+                     if source.allows(url := normalize_url(link.url)) and not is_asset_url(url)]
         except Exception as exc:  # lxml gives up on some pathological markup
             yield self._item(response, kind="other", reason=f"unparseable: {exc}"[:200],
                              keep_body=True)
             return
+        # The links are kept with the page, and its distance is the shortest found so far.
+        requested = distance(meta.get("hops", 0), meta.get("listing_pages", 0))
+        hops, listing_pages = split_distance(
+            self.frontier.parsed(self._page_keys(response), requested, links))
+        meta["hops"], meta["listing_pages"] = hops, listing_pages
         by_pattern = source.is_article_url(response.url)
         if verdict.is_article and by_pattern is not False:
             yield self._item(response, kind="article", reason=None, keep_body=True)
@@ -205,27 +236,29 @@ class NewsSpider(scrapy.Spider):
             why = "url-pattern" if verdict.is_article else verdict.reason
             yield self._item(response, kind="listing", reason=f"not-article: {why}",
                              keep_body=True)
-        yield from self._follow(source, sel, response)
+        yield from self._follow_links(source, links, hops, listing_pages)
 
-    def _follow(self, source: Source, sel, response: Response) -> Iterator[scrapy.Request]:
+    @staticmethod
+    def _page_keys(response: Response) -> list[str]:
+        """The frontier keys of a response: the URL it was requested as and the final URL."""
         meta = response.meta
-        hops, listing_pages = meta.get("hops", 0), meta.get("listing_pages", 0)
-        for link in page_links(sel, response.url):
-            request = self._follow_one(source, link, hops, listing_pages)
-            if request is not None:
-                yield request
+        redirects = meta.get("redirect_urls") or []
+        keys = [meta.get(FRONTIER_KEY) or normalize_url(redirects[0] if redirects
+                                                        else response.url)]
+        final = normalize_url(response.url)
+        return keys if final in keys else [*keys, final]
 
-    def _follow_one(self, source: Source, link: Link, hops: int,
-                    listing_pages: int) -> scrapy.Request | None:
-        if link.is_pagination:
-            # The next page of a listing is as close to the entry as the listing itself.
-            if listing_pages + 1 > source.max_listing_pages:
-                return None
-            return self._request(source, link.url, role="listing", hops=hops,
-                                 listing_pages=listing_pages + 1)
-        if hops + 1 > source.max_depth:
-            return None
-        return self._request(source, link.url, role="page", hops=hops + 1)
+    def _follow_links(self, source: Source, links: list[tuple[str, bool]], hops: int,
+                      listing_pages: int) -> Iterator[scrapy.Request]:
+        """Requests for the links of a page at ``(hops, listing_pages)``, within the bounds."""
+        for url, is_pagination in links:
+            if is_pagination:
+                # The next page of a listing is as close to the entry as the listing itself.
+                if listing_pages + 1 <= source.max_listing_pages:
+                    yield from self._requests(source, url, role="listing", hops=hops,
+                                              listing_pages=listing_pages + 1)
+            elif hops + 1 <= source.max_depth:
+                yield from self._requests(source, url, role="page", hops=hops + 1)
 
     def on_error(self, failure: Failure) -> Iterator[PageItem]:
         """A request that got no usable response: recorded with the reason."""

@@ -1,11 +1,14 @@
+import asyncio
 from email.utils import formatdate
 from time import time
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
-from spiders.middlewares import BackoffRetryMiddleware, retry_after_seconds
+from spiders.middlewares import BackoffRetryMiddleware, RobotsTxtMiddleware, retry_after_seconds
 
 
 def test_retry_after_forms():
@@ -25,3 +28,39 @@ def test_backoff_grows_and_is_capped():
     assert waits == [1.0, 2.0, 4.0, 5.0, 5.0]
     asked = Response("http://x/", status=429, headers={"Retry-After": "3"})
     assert mw.backoff(Request("http://x/"), asked) == 3.0
+
+
+def test_requests_waiting_for_robots_txt_all_obey_it():
+    """Several requests to a host arrive while its robots.txt is still being fetched.
+
+    Scrapy's own middleware hands the parser to the first two and ``None`` ("allow
+    everything") to the rest; a scale-out worker that pops a batch of deep links of a
+    host it has not seen yet fetched disallowed pages that way.
+    """
+    async def run() -> list[str]:
+        crawler = get_crawler(settings_dict={"ROBOTSTXT_OBEY": True})
+        arrived = asyncio.Event()
+
+        class Engine:
+            async def download_async(self, request):
+                await arrived.wait()
+                return TextResponse(request.url, body=b"User-agent: *\nDisallow: /login/\n",
+                                    request=request)
+
+        crawler.engine = Engine()
+        mw = RobotsTxtMiddleware.from_crawler(crawler)
+
+        async def verdict(path: str) -> str:
+            try:
+                await mw.process_request(Request(f"http://site.test{path}"))
+            except IgnoreRequest:
+                return "forbidden"
+            return "allowed"
+
+        waiting = [asyncio.ensure_future(verdict(p))
+                   for p in ("/login/", "/login/a", "/login/b", "/login/c", "/news/")]
+        await asyncio.sleep(0.01)
+        arrived.set()
+        return await asyncio.gather(*waiting)
+
+    assert asyncio.run(run()) == ["forbidden"] * 4 + ["allowed"]
