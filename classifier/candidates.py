@@ -14,7 +14,6 @@ from classifier.document import Doc
 from classifier.features import org_features, span_features
 from classifier.numbers import capacities, dollar_amounts
 from classifier.orgs import Entity, find_entities
-from classifier.text import fold
 
 
 @dataclass
@@ -204,6 +203,3 @@ def _doc_features(doc: Doc, matches) -> dict[str, float]:
         f["title_dc"] = 1.0
     return f
 
-
-def same_place(a: str, b: str) -> bool:
-    return fold(a) == fold(b)

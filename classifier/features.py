@@ -77,19 +77,7 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
     cue_counts: dict[str, int] = {}
     subject = 0
     for m in mentions:
-        left, right = doc.window(m.start, m.end, 6)
-        # Word classes near the name generalise where single words are too rare.
-        for cue in cues_in(" " + " ".join(left) + " "):
-            f[f"Lcue_{cue}"] = 1.0
-        for cue in cues_in(" " + " ".join(right) + " "):
-            f[f"Rcue_{cue}"] = 1.0
-        left, right = left[-3:], right[:3]
-        for i, w in enumerate(reversed(left)):
-            f[f"L{i + 1}={w}"] = 1.0
-        for i, w in enumerate(right):
-            f[f"R{i + 1}={w}"] = 1.0
-        if len(left) >= 2:
-            f[f"LB={left[-2]}_{left[-1]}"] = 1.0
+        left, right = _window_features(doc, m.start, m.end, "", f)
         if len(right) >= 2:
             f[f"RB={right[0]}_{right[1]}"] = 1.0
         if right and right[0] in _VERB_SAID:
@@ -121,23 +109,34 @@ def _word_class(word: str) -> str:
     return "other"
 
 
+def _window_features(doc: Doc, start: int, end: int, prefix: str,
+                     f: dict[str, float]) -> tuple[list[str], list[str]]:
+    """Neighbour words (3 each side) and word classes (6 each side) of one span, into ``f``.
+
+    Word classes near a name generalise where single words are too rare. Returns
+    the three words each side for callers that look further.
+    """
+    left, right = doc.window(start, end, 6)
+    for cue in cues_in(" " + " ".join(left) + " "):
+        f[f"{prefix}Lcue_{cue}"] = 1.0
+    for cue in cues_in(" " + " ".join(right) + " "):
+        f[f"{prefix}Rcue_{cue}"] = 1.0
+    left, right = left[-3:], right[:3]
+    for i, w in enumerate(reversed(left)):
+        f[f"{prefix}L{i + 1}={w}"] = 1.0
+    for i, w in enumerate(right):
+        f[f"{prefix}R{i + 1}={w}"] = 1.0
+    if len(left) >= 2:
+        f[f"{prefix}LB={left[-2]}_{left[-1]}"] = 1.0
+    return left, right
+
+
 def span_features(doc: Doc, spans: list[tuple[int, int]], prefix: str) -> dict[str, float]:
     """Context features shared by places and figures: neighbours, cues, position."""
     f: dict[str, float] = {}
     cue_counts: dict[str, int] = {}
     for start, end in spans:
-        left, right = doc.window(start, end, 6)
-        for cue in cues_in(" " + " ".join(left) + " "):
-            f[f"{prefix}Lcue_{cue}"] = 1.0
-        for cue in cues_in(" " + " ".join(right) + " "):
-            f[f"{prefix}Rcue_{cue}"] = 1.0
-        left, right = left[-3:], right[:3]
-        for i, w in enumerate(reversed(left)):
-            f[f"{prefix}L{i + 1}={w}"] = 1.0
-        for i, w in enumerate(right):
-            f[f"{prefix}R{i + 1}={w}"] = 1.0
-        if len(left) >= 2:
-            f[f"{prefix}LB={left[-2]}_{left[-1]}"] = 1.0
+        _window_features(doc, start, end, prefix, f)
         idx = doc.sentence_at(start)
         for cue in doc.sentence_cues[idx]:
             cue_counts[cue] = cue_counts.get(cue, 0) + 1
