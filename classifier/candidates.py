@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from classifier import places
 from classifier.document import Doc
@@ -27,24 +28,56 @@ class Candidate:
     entity: Entity | None = None
 
 
-@dataclass
 class DocCandidates:
-    doc: Doc
-    orgs: list[Candidate]
-    countries: list[Candidate]
-    cities: list[Candidate]
-    capacities: list[Candidate]
-    money: list[Candidate]
-    doc_features: dict[str, float] = field(default_factory=dict)
+    """The candidates of one document, each kind computed when first asked for.
+
+    Relevance needs only the places and the document features; the costly
+    organisation and figure candidates are built only for articles that pass.
+    """
+
+    def __init__(self, doc: Doc):
+        self.doc = doc
+
+    @cached_property
+    def places(self) -> list[places.PlaceMatch]:
+        return places.find_places(self.doc.text)
+
+    @cached_property
+    def _places(self) -> tuple[list[Candidate], list[Candidate]]:
+        return _place_candidates(self.doc, self.places)
+
+    @property
+    def countries(self) -> list[Candidate]:
+        return self._places[0]
+
+    @property
+    def cities(self) -> list[Candidate]:
+        return self._places[1]
+
+    @cached_property
+    def orgs(self) -> list[Candidate]:
+        return _org_candidates(self.doc, {(m.start, m.end) for m in self.places})
+
+    @cached_property
+    def capacities(self) -> list[Candidate]:
+        return _figure_candidates(self.doc, capacities(self.doc.text, self.doc.is_french), "mw")
+
+    @cached_property
+    def money(self) -> list[Candidate]:
+        return _figure_candidates(self.doc, dollar_amounts(self.doc.text, self.doc.is_french),
+                                  "usd")
+
+    @cached_property
+    def doc_features(self) -> dict[str, float]:
+        return _doc_features(self.doc, self.places)
 
 
 def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candidate]:
-    entities = find_entities(doc.body, doc.title, doc.sentences)
+    entities = find_entities(doc.body, doc.title, doc.sentences, doc.sentence_tokens)
     kept: list[Entity] = []
     for ent in entities:
         # A bare place name ("Uganda", "Lagos") is not an organisation.
-        if places.country_code(ent.name) or places.city(ent.name) or \
-                places.demonym_country(ent.name):
+        if _is_place_name(ent.name):
             continue
         if all((m.start, m.end) in place_spans for m in ent.mentions):
             continue
@@ -53,6 +86,11 @@ def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candida
     return [Candidate(ent.name, org_features(ent, doc, rank, len(kept)),
                       [(m.start, m.end) for m in ent.mentions], ent.forms | {ent.name}, ent)
             for rank, ent in enumerate(kept)]
+
+
+@lru_cache(maxsize=65536)
+def _is_place_name(name: str) -> bool:
+    return bool(places.country_code(name) or places.city(name) or places.demonym_country(name))
 
 
 def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidate]]:
@@ -148,20 +186,8 @@ def _figure_candidates(doc: Doc, figures, kind: str) -> list[Candidate]:
 
 
 def doc_candidates(doc: Doc) -> DocCandidates:
-    """All candidates of one document."""
-    matches = places.find_places(doc.text)
-    place_spans = {(m.start, m.end) for m in matches}
-    countries, cities = _place_candidates(doc, matches)
-    french = doc.is_french
-    return DocCandidates(
-        doc=doc,
-        orgs=_org_candidates(doc, place_spans),
-        countries=countries,
-        cities=cities,
-        capacities=_figure_candidates(doc, capacities(doc.text, french), "mw"),
-        money=_figure_candidates(doc, dollar_amounts(doc.text, french), "usd"),
-        doc_features=_doc_features(doc, matches),
-    )
+    """All candidates of one document (computed lazily)."""
+    return DocCandidates(doc)
 
 
 def _doc_features(doc: Doc, matches) -> dict[str, float]:

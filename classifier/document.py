@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from classifier.cues import cues_in
+from classifier.cues import cue_occurrences
 from classifier.text import Sentence, sentences, strip_accents, words
 
 
@@ -29,33 +30,50 @@ class Doc:
         return sentences(self.text)
 
     @cached_property
-    def sentence_cues(self) -> list[set[str]]:
-        return [cues_in(" " + " ".join(w for _, _, w in toks) + " ")
-                for toks in self.sentence_words]
+    def sentence_tokens(self) -> list[list[tuple[int, int, str]]]:
+        """Words of each sentence as written, with offsets into the sentence.
+
+        The text is tokenised once: tokens are made per whitespace-separated chunk
+        and sentences end at whitespace, so each token falls in one sentence as is.
+        """
+        tokens = words(self.text)
+        out: list[list[tuple[int, int, str]]] = []
+        k = 0
+        for s in self.sentences:
+            while k < len(tokens) and tokens[k][0] < s.start:
+                k += 1
+            first = k
+            while k < len(tokens) and tokens[k][1] <= s.end:
+                k += 1
+            out.append([(a - s.start, b - s.start, w) for a, b, w in tokens[first:k]])
+        return out
 
     @cached_property
     def sentence_words(self) -> list[list[tuple[int, int, str]]]:
         """Words of each sentence with absolute offsets, lower-cased and accent-free."""
         out = []
-        for s in self.sentences:
-            out.append([(s.start + a, s.start + b, strip_accents(w).lower())
-                        for a, b, w in words(s.text)])
+        for s, toks in zip(self.sentences, self.sentence_tokens, strict=True):
+            plain = strip_accents(s.text)   # one character per character: offsets hold
+            out.append([(s.start + a, s.start + b, plain[a:b].lower()) for a, b, _ in toks])
         return out
+
+    @cached_property
+    def _index(self) -> _CueIndex:
+        return _CueIndex(self.sentence_words)
+
+    @cached_property
+    def sentence_cues(self) -> list[set[str]]:
+        """Cue classes present in each sentence."""
+        index = self._index
+        return [index.cues(i, 0, len(toks)) for i, toks in enumerate(self.sentence_words)]
 
     @cached_property
     def starts(self) -> list[int]:
         return [s.start for s in self.sentences]
 
     def sentence_at(self, offset: int) -> int:
-        """Index of the sentence holding ``offset`` (binary search)."""
-        lo, hi = 0, len(self.starts) - 1
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.starts[mid] <= offset:
-                lo = mid
-            else:
-                hi = mid - 1
-        return max(lo, 0)
+        """Index of the sentence holding ``offset``."""
+        return max(bisect_right(self.starts, offset) - 1, 0)
 
     def in_title(self, offset: int) -> bool:
         return offset < self.title_end
@@ -71,7 +89,92 @@ class Doc:
 
     def window(self, start: int, end: int, size: int = 3) -> tuple[list[str], list[str]]:
         """Up to ``size`` words left and right of a span, within its sentence."""
-        toks = self.sentence_words[self.sentence_at(start)] if self.sentences else []
-        left = [w for a, b, w in toks if b <= start][-size:]
-        right = [w for a, b, w in toks if a >= end][:size]
-        return left, right
+        if not self.sentences:
+            return [], []
+        idx = self.sentence_at(start)
+        toks = self.sentence_words[idx]
+        left, right = self._index.around(idx, start, end)
+        return ([w for _, _, w in toks[max(0, left - size):left]],
+                [w for _, _, w in toks[right:right + size]])
+
+    def context(self, start: int, end: int, size: int, cue_size: int
+                ) -> tuple[list[str], list[str], set[str], set[str]]:
+        """:meth:`window` of ``size`` and :meth:`window_cues` of ``cue_size``, in one lookup."""
+        if not self.sentences:
+            return [], [], set(), set()
+        idx = self.sentence_at(start)
+        toks = self.sentence_words[idx]
+        index = self._index
+        left, right = index.around(idx, start, end)
+        return ([w for _, _, w in toks[max(0, left - size):left]],
+                [w for _, _, w in toks[right:right + size]],
+                index.cues(idx, max(0, left - cue_size), left),
+                index.cues(idx, right, min(right + cue_size, len(toks))))
+
+    def words_before(self, sentence: int, offset: int) -> int:
+        """How many words of a sentence start before ``offset``."""
+        return bisect_left(self._index.starts[sentence], offset) if self.sentences else 0
+
+    def window_cues(self, start: int, end: int, size: int) -> tuple[set[str], set[str]]:
+        """Cue classes among the ``size`` words left and right of a span (see :meth:`window`)."""
+        if not self.sentences:
+            return set(), set()
+        idx = self.sentence_at(start)
+        index = self._index
+        left, right = index.around(idx, start, end)
+        return (index.cues(idx, max(0, left - size), left),
+                index.cues(idx, right, min(right + size, len(self.sentence_words[idx]))))
+
+
+class _CueIndex:
+    """Where each word sits in the document's normalized text, and the cues found in it.
+
+    The text is every sentence's words joined by single spaces, sentences
+    separated by a line break that no cue contains, so a cue lies within a run
+    of words exactly when it lies within that run's own space-padded text.
+    """
+
+    def __init__(self, sentence_words: list[list[tuple[int, int, str]]]):
+        self.starts: list[list[int]] = []     # word starts in the article text, per sentence
+        self.ends: list[list[int]] = []
+        self.at: list[list[int]] = []         # word starts in the normalized text
+        self.after: list[list[int]] = []      # word ends in the normalized text
+        pieces, cursor = [], 1
+        for toks in sentence_words:
+            self.starts.append([a for a, _, _ in toks])
+            self.ends.append([b for _, b, _ in toks])
+            at, after = [], []
+            for _, _, w in toks:
+                at.append(cursor)
+                after.append(cursor + len(w))
+                cursor += len(w) + 1
+            self.at.append(at)
+            self.after.append(after)
+            pieces.append(" ".join(w for _, _, w in toks))
+            cursor += 2 if toks else 3      # " \n " replaces the last word's trailing space
+        self.normalized = " " + " \n ".join(pieces) + " "
+        self.occurrences = cue_occurrences(self.normalized, [
+            (at, w) for ats, toks in zip(self.at, sentence_words, strict=True)
+            for at, (_, _, w) in zip(ats, toks, strict=True)])
+        self.occurrence_starts = [o[0] for o in self.occurrences]
+
+    def around(self, sentence: int, start: int, end: int) -> tuple[int, int]:
+        """Index of the first word after the span's left words, and of its first right word."""
+        return (bisect_right(self.ends[sentence], start),
+                bisect_left(self.starts[sentence], end))
+
+    def cues(self, sentence: int, first: int, stop: int) -> set[str]:
+        """Cue classes within words ``first:stop`` of a sentence, spaces around included."""
+        if first >= stop:
+            return set()
+        at = self.at[sentence]
+        lo = at[first] - 1
+        hi = self.after[sentence][stop - 1] + 1
+        found = set()
+        k = bisect_left(self.occurrence_starts, lo)
+        occurrences = self.occurrences
+        while k < len(occurrences) and occurrences[k][0] < hi:
+            if occurrences[k][1] <= hi:
+                found.add(occurrences[k][2])
+            k += 1
+        return found

@@ -1,7 +1,7 @@
 """Feature dicts for candidates: what surrounds a name, a place or a figure.
 
-Each candidate becomes a sparse dict (DictVectorizer input) of cues from its
-own words, its neighbours, its sentences and its position. Names themselves
+Each candidate becomes a sparse dict of numbers (DictVectorizer input): cues
+from its own words, its neighbours, its sentences and its position. Names themselves
 enter only through generic word classes and their shape, so that a company
 never seen in training gets the same treatment as a familiar one.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 
-from classifier.cues import cues_in
 from classifier.document import Doc
 from classifier.orgs import Entity
 from classifier.text import strip_accents
@@ -83,9 +82,7 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
         if right and right[0] in _VERB_SAID:
             f["then_said"] = 1.0
         idx = doc.sentence_at(m.start)
-        toks = doc.sentence_words[idx]
-        position = sum(1 for a, _, _ in toks if a < m.start)
-        if position <= 2:
+        if doc.words_before(idx, m.start) <= 2:
             subject += 1
         for cue in doc.sentence_cues[idx]:
             cue_counts[cue] = cue_counts.get(cue, 0) + 1
@@ -116,12 +113,11 @@ def _window_features(doc: Doc, start: int, end: int, prefix: str,
     Word classes near a name generalise where single words are too rare. Returns
     the three words each side for callers that look further.
     """
-    left, right = doc.window(start, end, 6)
-    for cue in cues_in(" " + " ".join(left) + " "):
+    left, right, left_cues, right_cues = doc.context(start, end, 3, 6)
+    for cue in left_cues:
         f[f"{prefix}Lcue_{cue}"] = 1.0
-    for cue in cues_in(" " + " ".join(right) + " "):
+    for cue in right_cues:
         f[f"{prefix}Rcue_{cue}"] = 1.0
-    left, right = left[-3:], right[:3]
     for i, w in enumerate(reversed(left)):
         f[f"{prefix}L{i + 1}={w}"] = 1.0
     for i, w in enumerate(right):

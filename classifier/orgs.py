@@ -126,9 +126,9 @@ def _is_acronym(token: str) -> bool:
     return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters) and token[0].isalpha()
 
 
-def _spans_in_sentence(text: str, sent: Sentence) -> list[tuple[int, int, bool]]:
+def _spans_in_sentence(sent: Sentence, toks: list[tuple[int, int, str]]
+                       ) -> list[tuple[int, int, bool]]:
     """(start, end, institution) spans of candidate names within one sentence."""
-    toks = words(sent.text)
     out: list[tuple[int, int, bool]] = []
     i = 0
     n = len(toks)
@@ -186,11 +186,15 @@ def _verb_like(token: str) -> bool:
         bool(_VERB_ENDINGS.search(token))
 
 
+_SPACES = re.compile(r"\s+")
+_ELISION = re.compile(r"^(?:[LlDd]['’])")
+
+
 def _clean_surface(surface: str) -> str:
-    surface = re.sub(r"\s+", " ", surface).strip(" ,.-'’")
-    return re.sub(r"^(?:[LlDd]['’])", "", surface)
+    return _ELISION.sub("", _SPACES.sub(" ", surface).strip(" ,.-'’"))
 
 
+@lru_cache(maxsize=65536)
 def _initials(name: str) -> str:
     parts = [w for _, _, w in words(name) if _plain(w) not in _JOINERS | _INSTITUTION_JOINERS]
     return "".join(p[0] for p in parts if p[0].isalpha()).upper()
@@ -243,15 +247,16 @@ def _fuzzy_initials(name: str, acronym: str) -> bool:
     return len(toks) <= 14 and walk(0, 0)
 
 
-def find_entities(text: str, title: str = "", sents: list[Sentence] | None = None
-                  ) -> list[Entity]:
+def find_entities(text: str, title: str = "", sents: list[Sentence] | None = None,
+                  tokens: list[list[tuple[int, int, str]]] | None = None) -> list[Entity]:
     """Organisation entities of a document (title first, then body).
 
-    ``sents`` may pass the sentences of ``title + "\n\n" + text`` when the caller
-    has them already.
+    ``sents`` may pass the sentences of ``title + "\n\n" + text``, and ``tokens``
+    their :func:`~classifier.text.words`, when the caller has them already.
     """
     full = f"{title}\n\n{text}" if title else text
     sents = sents if sents is not None else sentences(full)
+    tokens = tokens if tokens is not None else [words(s.text) for s in sents]
     acronyms = _acronym_definitions(full)
     entities: dict[str, Entity] = {}
     alias_of: dict[str, str] = {}
@@ -273,12 +278,15 @@ def find_entities(text: str, title: str = "", sents: list[Sentence] | None = Non
         ent.forms.add(acr)
         alias_of[fold(acr)] = ent.key
 
-    lower_words = {w for _, _, w in words(full) if w.islower()}
-    headline_like = [s for s in sents if _title_case(s.text, lower_words)]
-    for sent in sents:
-        if sent in headline_like:
+    # Tokens never cross a sentence boundary, so the sentences' words are the text's.
+    lower_words = {w for toks in tokens for _, _, w in toks if w.islower()}
+    headline_like = [s for s, toks in zip(sents, tokens, strict=True)
+                     if _title_case(toks, lower_words)]
+    headline_index = {s.index for s in headline_like}
+    for sent, toks in zip(sents, tokens, strict=True):
+        if sent.index in headline_index:
             continue
-        for start, end, institution in _spans_in_sentence(full, sent):
+        for start, end, institution in _spans_in_sentence(sent, toks):
             surface = _clean_surface(full[start:end])
             if not surface or len(surface) < 2 or _plain(surface) in _NOT_ORGS:
                 continue
@@ -297,14 +305,14 @@ _TITLE_FUNCTION_WORDS = {"To", "For", "Its", "With", "As", "At", "In", "On", "An
                          "From", "By", "Into", "Over", "After", "The", "A", "An", "Up"}
 
 
-def _title_case(text: str, lower_words: set[str]) -> bool:
+def _title_case(tokens: list[tuple[int, int, str]], lower_words: set[str]) -> bool:
     """A headline written In Title Case: most words capitalised, ordinary ones included.
 
     A sentence full of names ("AIIM backs N+ONE Datacenters") is capitalised too;
     what gives Title Case away is ordinary words written with a capital ("Secures",
     "Its") that the same article writes in lower case elsewhere.
     """
-    toks = [w for _, _, w in words(text)]
+    toks = [w for _, _, w in tokens]
     long_words = [w for w in toks if len(w) >= 4 and w[0].isalpha()]
     if len(long_words) < 6 or sum(w[0].isupper() for w in long_words) < 0.8 * len(long_words):
         return False
@@ -355,13 +363,13 @@ def _merge_short_forms(ents: list[Entity]) -> list[Entity]:
     for ent in ents:
         target = None
         key = ent.key
+        prefix = key + " " if len(key) >= 3 else None
+        acronym = ent.name if _is_acronym(ent.name) else None
         for big in merged:
             bkey = big.key
-            short_form = len(key) >= 3 and bkey.startswith(key + " ")
-            acronym = _is_acronym(ent.name) and ent.name in (_initials(big.name), big.acronym)
-            if key == bkey or short_form or acronym:
+            if key == bkey or (prefix and bkey.startswith(prefix)) or \
+                    (acronym and acronym in (_initials(big.name), big.acronym)):
                 target = big
-            if target:
                 break
         if target is None:
             merged.append(ent)

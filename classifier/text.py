@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Abbreviations that end with a dot but do not end a sentence (EN and FR).
 _ABBREV = {
@@ -59,10 +60,15 @@ def strip_accents(text: str) -> str:
     return text.translate(_ACCENTS)
 
 
+_NOT_NAME_CHARS = re.compile(r"[^\w&+' ]+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a name, for comparisons."""
+    """Case- and accent-insensitive form of a name, for comparisons (cached: names recur)."""
     text = strip_accents(text).casefold()
-    return re.sub(r"\s+", " ", re.sub(r"[^\w&+' ]+", " ", text)).strip()
+    return _SPACES.sub(" ", _NOT_NAME_CHARS.sub(" ", text)).strip()
 
 
 def sentences(text: str) -> list[Sentence]:
@@ -93,6 +99,23 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
+_CHUNK = re.compile(r"\S+")
+
+
 def words(text: str) -> list[tuple[int, int, str]]:
-    """Word tokens with offsets; keeps "N+One", "G42", "d'Abidjan", "U.S." whole."""
-    return [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(text)]
+    """Word tokens with offsets; keeps "N+One", "G42", "d'Abidjan", "U.S." whole.
+
+    Most whitespace-separated chunks are plain words (``isalnum`` is exactly the
+    regex's ``\\w`` minus "_"), which need no regex; the rest go through
+    :data:`_WORD`, whose matches never cross whitespace, so the tokens are the same.
+    """
+    out = []
+    for chunk in _CHUNK.finditer(text):
+        word = chunk.group()
+        if word.isalnum():
+            out.append((chunk.start(), chunk.end(), word))
+        else:
+            base = chunk.start()
+            out.extend((base + m.start(), base + m.end(), m.group())
+                       for m in _WORD.finditer(word))
+    return out
