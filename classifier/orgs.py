@@ -357,24 +357,43 @@ def _unique(ents):
 
 
 def _merge_short_forms(ents: list[Entity]) -> list[Entity]:
-    """Fold "Onix" into "Onix Data Centres" and undefined acronyms into their long form."""
+    """Fold "Onix" into "Onix Data Centres" and undefined acronyms into their long form.
+
+    Each entity joins the first longer one (in order of length) that has its
+    key, whose key extends its key by whole words, or whose initials or acronym
+    it is. Those are looked up in indexes, not by comparing every pair: a
+    runaway page can hold thousands of capitalised runs.
+    """
     ents.sort(key=lambda e: -len(e.name))
     merged: list[Entity] = []
+    first_with: dict[tuple[str, str], int] = {}   # (kind, value) -> first merged index
+
+    def note(kind: str, value: str | None, at: int) -> None:
+        if value and first_with.get((kind, value), at) >= at:
+            first_with[(kind, value)] = at
+
     for ent in ents:
-        target = None
         key = ent.key
-        prefix = key + " " if len(key) >= 3 else None
-        acronym = ent.name if _is_acronym(ent.name) else None
-        for big in merged:
-            bkey = big.key
-            if key == bkey or (prefix and bkey.startswith(prefix)) or \
-                    (acronym and acronym in (_initials(big.name), big.acronym)):
-                target = big
-                break
-        if target is None:
+        found = [first_with.get(("key", key))]
+        if len(key) >= 3:
+            found.append(first_with.get(("prefix", key)))
+        if _is_acronym(ent.name):
+            found += [first_with.get(("initials", ent.name)), first_with.get(("acronym", ent.name))]
+        found = [at for at in found if at is not None]
+        if not found:
+            at = len(merged)
             merged.append(ent)
+            note("key", key, at)
+            for i, ch in enumerate(key):
+                if ch == " ":
+                    note("prefix", key[:i], at)
+            note("initials", _initials(ent.name), at)
+            note("acronym", ent.acronym, at)
             continue
+        at = min(found)
+        target = merged[at]
         target.forms |= ent.forms | {ent.name}
         target.mentions.extend(ent.mentions)
         target.acronym = target.acronym or (ent.name if _is_acronym(ent.name) else None)
+        note("acronym", target.acronym, at)
     return [e for e in merged if e.mentions]

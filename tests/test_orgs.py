@@ -1,4 +1,14 @@
-from classifier.orgs import find_entities
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifier.orgs import (
+    Entity,
+    Mention,
+    _initials,
+    _is_acronym,
+    _merge_short_forms,
+    find_entities,
+)
 
 
 def _names(text, title=""):
@@ -37,3 +47,39 @@ def test_title_case_headlines_do_not_glue_verbs_to_names():
 def test_units_and_currencies_are_not_organisations():
     ents = _names("The 9,8 milliards FCFA project adds 5 MW of IT load. Tier III was certified.")
     assert not {"FCFA", "MW", "IT", "Tier III"} & set(ents)
+
+
+def _merge_pairwise(ents):
+    """The plain definition _merge_short_forms indexes: compare with every longer entity."""
+    ents.sort(key=lambda e: -len(e.name))
+    merged = []
+    for ent in ents:
+        target = next((big for big in merged if ent.key == big.key
+                       or (len(ent.key) >= 3 and big.key.startswith(ent.key + " "))
+                       or (_is_acronym(ent.name)
+                           and ent.name in (_initials(big.name), big.acronym))), None)
+        if target is None:
+            merged.append(ent)
+            continue
+        target.forms |= ent.forms | {ent.name}
+        target.mentions.extend(ent.mentions)
+        target.acronym = target.acronym or (ent.name if _is_acronym(ent.name) else None)
+    return [e for e in merged if e.mentions]
+
+
+def _entities(names):
+    return [Entity(n, forms={n}, mentions=[Mention(i, i + len(n), n, 0)],
+                   acronym=("AB" if n.startswith("Alpha B") else None))
+            for i, n in enumerate(names)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["Onix", "Onix Data", "Onix Data Centres", "ODC", "OD", "Alpha Beta", "Alpha Beta Gamma",
+     "AB", "ABG", "Ab", "Data Centres", "DC", "Beta", "Gamma Fund", "GF", "Onix Data Centers"]),
+    max_size=12))
+def test_merging_short_forms_matches_the_pairwise_definition(names):
+    fast = _merge_short_forms(_entities(names))
+    slow = _merge_pairwise(_entities(names))
+    assert [(e.name, sorted(e.forms), e.acronym, len(e.mentions)) for e in fast] == \
+        [(e.name, sorted(e.forms), e.acronym, len(e.mentions)) for e in slow]
