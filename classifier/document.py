@@ -30,32 +30,39 @@ class Doc:
         return sentences(self.text)
 
     @cached_property
-    def sentence_tokens(self) -> list[list[tuple[int, int, str]]]:
-        """Words of each sentence as written, with offsets into the sentence.
+    def _words(self) -> tuple[list[list[tuple[int, int, str]]], list[list[tuple[int, int, str]]]]:
+        """Each sentence's tokens as written (offsets in the sentence) and normalized
+        (absolute offsets, lower-case, accent-free), from one pass over the text.
 
         The text is tokenised once: tokens are made per whitespace-separated chunk
         and sentences end at whitespace, so each token falls in one sentence as is.
         """
         tokens = words(self.text)
-        out: list[list[tuple[int, int, str]]] = []
-        k = 0
+        plain = strip_accents(self.text)   # one character per character: offsets hold
+        as_written: list[list[tuple[int, int, str]]] = []
+        normalized: list[list[tuple[int, int, str]]] = []
+        k, n = 0, len(tokens)
         for s in self.sentences:
-            while k < len(tokens) and tokens[k][0] < s.start:
+            while k < n and tokens[k][0] < s.start:
                 k += 1
             first = k
-            while k < len(tokens) and tokens[k][1] <= s.end:
+            while k < n and tokens[k][1] <= s.end:
                 k += 1
-            out.append([(a - s.start, b - s.start, w) for a, b, w in tokens[first:k]])
-        return out
+            mine = tokens[first:k]
+            base = s.start
+            as_written.append([(a - base, b - base, w) for a, b, w in mine])
+            normalized.append([(a, b, plain[a:b].lower()) for a, b, _ in mine])
+        return as_written, normalized
+
+    @cached_property
+    def sentence_tokens(self) -> list[list[tuple[int, int, str]]]:
+        """Words of each sentence as written, with offsets into the sentence."""
+        return self._words[0]
 
     @cached_property
     def sentence_words(self) -> list[list[tuple[int, int, str]]]:
         """Words of each sentence with absolute offsets, lower-cased and accent-free."""
-        out = []
-        for s, toks in zip(self.sentences, self.sentence_tokens, strict=True):
-            plain = strip_accents(s.text)   # one character per character: offsets hold
-            out.append([(s.start + a, s.start + b, plain[a:b].lower()) for a, b, _ in toks])
-        return out
+        return self._words[1]
 
     @cached_property
     def _index(self) -> _CueIndex:

@@ -28,6 +28,8 @@ _DOLLAR_AFTER = re.compile(
     r"\s?(?:de\s|d['’]\s?)?(?P<cur>dollars?\s?(?:américains|us|americains)?|USD|US\$|\$)",
     re.IGNORECASE)
 
+_CURRENCY_HINT = re.compile(r"usd|dollar", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -76,6 +78,9 @@ def dollar_amounts(text: str, french: bool = False) -> list[Figure]:
     """Amounts stated in US dollars, in dollars ("$90m", "US$1.2bn", "250 millions de dollars")."""
     out: list[Figure] = []
     taken: list[tuple[int, int]] = []
+    # Every currency form holds "$", "usd" or "dollar": most texts are ruled out in one pass.
+    if "$" not in text and not _CURRENCY_HINT.search(text):
+        return out
     for pattern in (_DOLLAR_BEFORE, _DOLLAR_AFTER):
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):

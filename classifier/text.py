@@ -100,13 +100,18 @@ def sentences(text: str) -> list[Sentence]:
 
 
 _CHUNK = re.compile(r"\S+")
+# Punctuation that can open or close a chunk without being part of, or changing, its word
+# ("(AIIM)", "Lagos,", "«centre»"); apostrophes, hyphens, "&" and "+" are not among them.
+_OPENERS = "([{\"“«‘"
+_CLOSERS = ".,;:!?)]}\"”»…"
 
 
 def words(text: str) -> list[tuple[int, int, str]]:
     """Word tokens with offsets; keeps "N+One", "G42", "d'Abidjan", "U.S." whole.
 
     Most whitespace-separated chunks are plain words (``isalnum`` is exactly the
-    regex's ``\\w`` minus "_"), which need no regex; the rest go through
+    regex's ``\\w`` minus "_"), perhaps in brackets or before a comma or a full
+    stop, which need no regex; the rest go through
     :data:`_WORD`, whose matches never cross whitespace, so the tokens are the same.
     """
     out = []
@@ -114,6 +119,13 @@ def words(text: str) -> list[tuple[int, int, str]]:
         word = chunk.group()
         if word.isalnum():
             out.append((chunk.start(), chunk.end(), word))
+            continue
+        core = word.lstrip(_OPENERS)
+        lead = len(word) - len(core)
+        core = core.rstrip(_CLOSERS)
+        if core.isalnum():
+            start = chunk.start() + lead
+            out.append((start, start + len(core), core))
         else:
             base = chunk.start()
             out.extend((base + m.start(), base + m.end(), m.group())

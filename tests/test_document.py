@@ -17,7 +17,7 @@ from tests.article_text import EN, FR
 
 # Characters that exercise the tokenizer's special cases: elisions, possessives,
 # hyphens before capitals, dots in acronyms, "+" in names, odd spaces.
-TRICKY = "aZéÀqsSdLl1_'’-.&+ \n\u00a0\u2009²,()"
+TRICKY = "aZéÀqsSdLl1_'’‘-.&+ \n\u00a0\u2009²,()[]{}\"“”«»;:!?…"
 ARTICLES = ["\n\n".join(EN), "\n\n".join(FR),
             "AIIM backs N+ONE's 10 MW data-centre in Dakar. L'État d'Abidjan financé par "
             "la BAD (Banque africaine de développement) a inauguré un centre de données."]
