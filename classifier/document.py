@@ -9,6 +9,9 @@ from functools import cached_property
 from classifier.cues import cue_occurrences
 from classifier.text import Sentence, sentences, strip_accents, words
 
+#: How much of the body counts as the lead, in characters.
+LEAD_CHARS = 700
+
 
 @dataclass
 class Doc:
@@ -63,6 +66,14 @@ class Doc:
     def sentence_words(self) -> list[list[tuple[int, int, str]]]:
         """Words of each sentence with absolute offsets, lower-cased and accent-free."""
         return self._words[1]
+
+    @cached_property
+    def flat_words(self) -> tuple[list[str], int]:
+        """The normalized words of two characters or more (single letters and elisions
+        carry no meaning of their own) in order, and how many are the title's."""
+        kept = [(a, w) for toks in self.sentence_words for a, _, w in toks
+                if len(w) > 1 and w[-1] != "'"]
+        return [w for _, w in kept], bisect_left([a for a, _ in kept], max(self.title_end, 0))
 
     @cached_property
     def _index(self) -> _CueIndex:

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from classifier.candidates import DocCandidates, doc_candidates
 from classifier.cues import cues_in
-from classifier.document import Doc
+from classifier.document import LEAD_CHARS, Doc
 from classifier.matching import name_key
 from classifier.text import fold, strip_accents
 from classifier.training import LabelledDoc
@@ -36,35 +36,30 @@ FIELDS = ("orgs", "countries", "cities", "capacities", "money")
 NONE, OPERATOR, INVESTOR = 0, 1, 2
 
 
-def _text_of(title: str, body: str) -> str:
-    # The headline says what the article is about; weigh it twice.
-    return f"{title}\n{title}\n{body}"
+def text_terms(doc: Doc) -> list[str]:
+    """What the relevance model reads: the article's words and word pairs, the
+    headline's twice (it says what the article is about)."""
+    words, n_title = doc.flat_words
+    toks = words[:n_title] * 2 + words[n_title:]
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
 
 
-def _lead_of(title: str, body: str) -> str:
-    # What happened is told in the headline and the lead; later paragraphs are background
-    # full of other events (earlier openings, past funding rounds).
-    return f"{title}\n{title}\n{title}\n{body[:700]}"
+def lead_text(doc: Doc) -> str:
+    """What the event model reads: the headline (three times) and the lead.
 
-
-def _text_pipeline(c: float, stems: bool = False) -> Pipeline:
-    # Hashed terms: no vocabulary to store, so the model file stays small and loads fast.
-    # Character n-grams were tried: they cost four times the tagging time; word stems
-    # give the event model what they gave ("inaugure"/"inauguration", "acquires"/"acquisition").
-    hashing = HashingVectorizer(analyzer=stem_terms, n_features=2 ** 18,
-                                alternate_sign=False, norm=None) if stems else \
-        HashingVectorizer(ngram_range=(1, 2), strip_accents="unicode", n_features=2 ** 18,
-                          alternate_sign=False, norm=None)
-    features = Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
-    return Pipeline([("features", features), ("int32", Int32Indices()), ("clf", _linear(c))])
+    What happened is told in the headline and the lead; later paragraphs are
+    background full of other events (earlier openings, past funding rounds).
+    """
+    return f"{doc.title}\n{doc.title}\n{doc.title}\n{doc.body[:LEAD_CHARS]}"
 
 
 _TERM = re.compile(r"(?u)\b\w\w+\b")
 
 
 def stem_terms(text: str) -> list[str]:
-    """Words, word pairs, word stems (first five letters) and the cue classes of the
-    headline (the first line) and of the whole text; lower-case, accent-free."""
+    """The event model's analyzer: words, word pairs, word stems (first five letters;
+    they stand in for character n-grams: "inaugure"/"inauguration") and the cue
+    classes of the headline (the first line) and of the whole text."""
     title, _, _ = text.partition("\n")
     toks = _TERM.findall(strip_accents(text).lower())
     out = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
@@ -73,6 +68,22 @@ def stem_terms(text: str) -> list[str]:
         strip_accents(title).lower())) + " ")]
     out += ["text:" + c for c in cues_in(" " + " ".join(toks) + " ")]
     return out
+
+
+def given_terms(terms: list[str]) -> list[str]:
+    """The analyzer of the text models: documents reach them already as terms."""
+    return terms
+
+
+def _text_pipeline(c: float, analyzer=given_terms) -> Pipeline:
+    # Hashed terms: no vocabulary to store, so the model file stays small and loads fast.
+    # Relevance reads the words the document was already split into for the role models
+    # (tokenising again cost a tenth of tagging time). Character n-grams were tried: they
+    # cost four times the tagging time.
+    hashing = HashingVectorizer(analyzer=analyzer, n_features=2 ** 18,
+                                alternate_sign=False, norm=None)
+    features = Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
+    return Pipeline([("features", features), ("int32", Int32Indices()), ("clf", _linear(c))])
 
 
 class Int32Indices(TransformerMixin, BaseEstimator):
@@ -217,8 +228,7 @@ class TaggerModel:
 
     def relevance_scores(self, cands: list[DocCandidates]) -> np.ndarray:
         """P(relevant): the text model's view combined with where the data centres are."""
-        texts = [_text_of(c.doc.title, c.doc.body) for c in cands]
-        text_p = self.relevance.predict_proba(texts)[:, 1]
+        text_p = self.relevance.predict_proba([text_terms(c.doc) for c in cands])[:, 1]
         if self.relevance_stack is None:
             return text_p
         rows = [_stack_row(p, c) for p, c in zip(text_p, cands, strict=True)]
@@ -237,8 +247,7 @@ class TaggerModel:
                    if rel[i] >= self.thresholds.get("relevant", 0.5) and dc.doc.body.strip()]
         chosen = [cands[i] for i in passing]
         probs = {name: self._candidate_probs(name, chosen) for name in FIELDS}
-        events = self.event.predict([_lead_of(c.doc.title, c.doc.body) for c in chosen]) \
-            if chosen else []
+        events = self.event.predict([lead_text(c.doc) for c in chosen]) if chosen else []
         out = []
         for i in range(len(cands)):
             tags = _empty_tags()
@@ -341,10 +350,10 @@ def _fit_roles(docs: list[LabelledDoc], cands: list[DocCandidates]) -> dict[str,
     return roles
 
 
-def _oof_text_relevance(docs: list[LabelledDoc], folds) -> np.ndarray:
+def _oof_text_relevance(docs: list[LabelledDoc], texts: list[list[str]], folds
+                        ) -> np.ndarray:
     """Out-of-fold P(relevant) from the text model alone, for the second stage."""
     y = [bool(d.labels["relevant"]) for d in docs]
-    texts = [_text_of(d.title, d.body) for d in docs]
     oof = np.zeros(len(docs))
     for train_idx, test_idx in folds:
         sub = _text_pipeline(c=10.0).fit([texts[i] for i in train_idx], [y[i] for i in train_idx])
@@ -361,10 +370,10 @@ def fit(docs: list[LabelledDoc], cands: list[DocCandidates] | None = None,
     predicting model did not see, as happens on a new site.
     """
     cands = cands if cands is not None else prepare(docs)
-    texts = [_text_of(d.title, d.body) for d in docs]
+    texts = [text_terms(c.doc) for c in cands]
     y_rel = [bool(d.labels["relevant"]) for d in docs]
     relevance = _text_pipeline(c=10.0).fit(texts, y_rel)
-    event = _text_pipeline(c=10.0, stems=True).fit([_lead_of(d.title, d.body) for d in docs],
+    event = _text_pipeline(c=10.0, analyzer=stem_terms).fit([lead_text(c.doc) for c in cands],
                                        [d.labels["event"] or "other" for d in docs])
     roles = _fit_roles(docs, cands)
     groups = [d.group for d in docs]
@@ -374,7 +383,7 @@ def fit(docs: list[LabelledDoc], cands: list[DocCandidates] | None = None,
     if n_splits >= 2:
         folds = list(GroupKFold(n_splits=n_splits).split(docs, groups=groups))
         stack_rows = [_stack_row(p, c) for p, c in
-                      zip(_oof_text_relevance(docs, folds), cands, strict=True)]
+                      zip(_oof_text_relevance(docs, texts, folds), cands, strict=True)]
         stack = _role_model().fit(stack_rows, y_rel)
         if tune:
             thresholds = tune_thresholds(docs, cands, folds, stack_rows)
