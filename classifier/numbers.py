@@ -16,6 +16,8 @@ _CAPACITY = re.compile(
     r"(?:(?P<unit>MW|megawatts?|mégawatts?|megawatt|GW|gigawatts?|kW|kilowatts?)"
     r"(?P<suffix>[a-zA-Z]*))\b",
     re.IGNORECASE)
+#: The largest capacity taken as a figure, in MW (the largest power stations are ~20 GW).
+MAX_MW = 100_000
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "m": 1e6, "mn": 1e6,
           "mln": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "milliard": 1e9,
           "milliards": 1e9, "trillion": 1e12}
@@ -69,8 +71,11 @@ def capacities(text: str, french: bool = False) -> list[Figure]:
             value /= 1000
         elif unit.startswith(("gw", "giga")):
             value *= 1000
-        if value > 0:
-            out.append(Figure(m.start(), m.end(), m.group(0), round(value, 4)))
+        value = round(value, 4)
+        # Rounded first: "0.00004 MW" would otherwise be stored as a capacity of 0. Beyond
+        # 100 GW a figure is a misread number ("1.000.000 MW"), not a facility.
+        if 0 < value <= MAX_MW:
+            out.append(Figure(m.start(), m.end(), m.group(0), value))
     return out
 
 

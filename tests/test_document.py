@@ -7,13 +7,13 @@ is checked here against the slow, obvious computation it replaces.
 
 import re
 
+from article_text import EN, FR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.cues import CUES, cue_occurrences, cues_in
 from classifier.document import Doc
 from classifier.text import _WORD, words
-from tests.article_text import EN, FR
 
 # Characters that exercise the tokenizer's special cases: elisions, possessives,
 # hyphens before capitals, dots in acronyms, "+" in names, odd spaces.
