@@ -18,12 +18,27 @@ starts, so a plain ``datasette`` run is unaffected. Why each hook exists:
 * ``render_cell``: the JSON lists of ``projects`` shown as readable lists, the
   source URLs as links, on the HTML pages only (CSV and JSON keep the JSON text,
   so the CSV export stays equal to ``dcradar export``).
+
+The public face shows no internal path (issue 7):
+
+* ``register_routes`` also answers ``/-/databases`` (Datasette 0.65 lists each
+  database file's absolute path there) without the path, and the debug pages
+  ``/-/threads`` (asyncio task reprs name source files under the Python
+  install), ``/-/messages`` (a POST form), ``/-/allow-debug`` and
+  ``/-/patterns`` with a 404; plugin routes are matched before Datasette's own;
+* ``prepare_connection`` installs an SQLite authorizer on every connection
+  Datasette opens: ``PRAGMA database_list`` / ``pragma_database_list()`` (the
+  file path, reachable through the public SQL editor) read as empty, and
+  ``fts3_tokenizer()`` (leaks a pointer, the first step of known SQLite
+  exploits), ``load_extension()`` and ``ATTACH`` are refused (so Datasette's
+  ``crossdb`` setting, off by default, cannot be turned on).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import struct
 import zlib
 from functools import lru_cache
@@ -61,9 +76,52 @@ async def tile(request: Any) -> Response:
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
+#: Datasette introspection pages that would show internal paths (see the docstring).
+DATABASES_ROUTE = r"^/-/databases(\.(?P<format>json))?$"
+#: Debug pages with nothing for the public: thread and task dumps (paths), the flash
+#: message form (a POST endpoint), the permission and pattern playgrounds.
+DEBUG_ROUTE = r"^/-/(threads|messages|allow-debug|patterns)(\.(?P<format>json))?$"
+#: SQL functions the public SQL editor may not call, and pragmas that read as empty.
+REFUSED_FUNCTIONS = frozenset({"fts3_tokenizer", "load_extension", "readfile", "writefile"})
+HIDDEN_PRAGMAS = frozenset({"database_list"})
+
+
+async def databases(datasette: Any, request: Any) -> Response:
+    """``/-/databases.json`` as Datasette shows it, minus each file's path."""
+    # Same permission as Datasette's own page, so a private deployment keeps it private.
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    return Response.json([
+        {"name": name, "route": db.route, "is_mutable": db.is_mutable,
+         "is_memory": db.is_memory, "hash": db.hash}
+        for name, db in datasette.databases.items() if name != "_internal"])
+
+
+async def not_public() -> Response:
+    return Response.text("Not available on this server.", status=404)
+
+
 @hookimpl
 def register_routes() -> list:
-    return [(TILE_ROUTE, tile)]
+    return [(TILE_ROUTE, tile), (DATABASES_ROUTE, databases), (DEBUG_ROUTE, not_public)]
+
+
+def authorize(action: int, arg1: str | None, arg2: str | None, db_name: str | None,
+              trigger: str | None) -> int:
+    """SQLite authorizer of every Datasette connection (see the module docstring)."""
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in HIDDEN_PRAGMAS:
+        return sqlite3.SQLITE_IGNORE
+    if action == sqlite3.SQLITE_READ and (arg1 or "").lower() == "pragma_database_list":
+        return sqlite3.SQLITE_IGNORE
+    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    conn.set_authorizer(authorize)
 
 
 def _empty_feed(datasette: Any, request: Any, database: str, query_name: str | None) -> Response:

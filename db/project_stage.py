@@ -53,6 +53,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 ANNOUNCED = "announced"
 PLANNED = "planned"
@@ -131,8 +132,15 @@ class StageReading:
     from_cue: bool  # False when no cue was found and ``announced`` is the fallback
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """Lower-case, accents removed, curly apostrophes straightened (for matching only)."""
+    """Lower-case, accents removed, curly apostrophes straightened (for matching only).
+
+    Cached, as :func:`sentence_stage` is: a projects rebuild reads every sentence
+    of an article once per project the article reports.
+    """
+    if text.isascii():  # nothing to decompose or straighten
+        return text.lower()
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
 
@@ -142,6 +150,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
 
+@lru_cache(maxsize=16384)
 def sentence_stage(sentence: str) -> str | None:
     """The most advanced stage a single sentence states, with the future rule; None if no cue."""
     folded = fold(sentence)

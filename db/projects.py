@@ -367,11 +367,15 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
                 investor_keys.append(key)
         single = len(places_) == 1
         city_terms = {p.city for p in places_ if p.city}
+        seen_operators: set[str] = set()
         for raw in dict.fromkeys(operators):
             canonical = aliases.get(name_key(raw), raw)
             op_key = name_key(canonical)
-            if not op_key:
+            # Two spellings of one operator in an article ("Onix Data Centers", "Onix Data
+            # Centre Group") are one operator: one contribution, one project-article link.
+            if not op_key or op_key in seen_operators:
                 continue
+            seen_operators.add(op_key)
             spellings[op_key][canonical] += 1
             for place in places_:
                 focus = [place.city] if place.city else [raw, canonical]
@@ -507,12 +511,33 @@ def _ensure_fts(db: sqlite_utils.Database, table: str, columns: list[str]) -> No
     if not db[table].exists():
         return
     fts = db[table].detect_fts()
-    if fts and list(db[fts].columns_dict) == columns:
-        triggers = {t.name for t in db[table].triggers}
-        if {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= triggers:
-            return
-    # enable_fts runs executescript, which commits: never call this inside a transaction.
-    db[table].enable_fts(columns, create_triggers=True, replace=bool(fts))
+    triggers = {t.name for t in db[table].triggers}
+    if not (fts and list(db[fts].columns_dict) == columns
+            and {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= triggers):
+        # enable_fts runs executescript, which commits: never call this inside a transaction.
+        db[table].enable_fts(columns, create_triggers=True, replace=bool(fts))
+    _narrow_update_trigger(db, table, columns)
+
+
+def _narrow_update_trigger(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
+    """Re-index a row only when an indexed column is written, not on any update.
+
+    sqlite-utils' trigger fires ``AFTER UPDATE ON`` the table: every tag update
+    (a crawl's tagging, ``dcradar retag``) deleted and re-inserted the whole
+    article text in the index. ``AFTER UPDATE OF title, text`` fires for the
+    updates that write those columns, which are the only ones that change the
+    index.
+    """
+    name = f"{table}_au"
+    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                     [name]).fetchone()
+    wide = f'AFTER UPDATE ON "{table}"'
+    if not row or wide not in row[0]:
+        return
+    narrow = "AFTER UPDATE OF " + ", ".join(f'"{c}"' for c in columns) + f' ON "{table}"'
+    with db.atomic():
+        db.execute(f'DROP TRIGGER "{name}"')
+        db.execute(row[0].replace(wide, narrow, 1))
 
 
 def ensure_search(db: sqlite_utils.Database) -> None:

@@ -55,6 +55,7 @@ COUNTERS: dict[str, str] = {
     "articles_new": "articles stored for the first time",
     "articles_updated": "articles whose text changed (a new row in article_versions)",
     "articles_unchanged": "articles seen again with the same text",
+    "over_budget": "links not followed because the source's max_pages budget was spent",
 }
 
 #: Share of a source's completed URLs that may be errors before the source is flagged.

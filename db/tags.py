@@ -9,6 +9,8 @@ the articles wrote its name.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -35,10 +37,41 @@ def ensure_tag_schema(db: sqlite_utils.Database) -> None:
     db["mentions"].create_index(["field", "normalized"], if_not_exists=True)
     if not db["organizations"].exists():
         db["organizations"].create(ORGANIZATIONS, pk="key")
+    # refresh_organization_counts joins mentions to organisations by name
+    db["organizations"].create_index(["name"], if_not_exists=True)
+
+
+#: Tag columns that hold an amount: a positive, finite number or NULL.
+AMOUNT_TAGS = ("capacity_mw", "investment_usd")
+_COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def conformed_tags(tags: dict[str, Any]) -> dict[str, Any]:
+    """A tagger result held to the stored schema, whatever the model returned.
+
+    The database, the projects, Datasette and the exports promise: countries
+    are ISO alpha-2 codes, amounts are positive finite numbers or NULL, lists
+    hold non-empty strings. The model mostly keeps that promise, but fuzzing
+    found it rounds "0.0004 MW" to a capacity of 0; so what does not fit is
+    dropped here, at the one place tags are written.
+    """
+    out = dict(tags)
+    for key in AMOUNT_TAGS:
+        value = out.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value) or value <= 0:
+            out[key] = None
+    for key in LIST_TAGS:
+        values = out.get(key) or []
+        out[key] = [v for v in values if isinstance(v, str) and v.strip()] \
+            if isinstance(values, list | tuple) else []
+    out["countries"] = [c for c in out["countries"] if _COUNTRY_CODE.match(c)]
+    return out
 
 
 def tag_columns(tags: dict[str, Any]) -> dict[str, Any]:
     """Article column values for a tagger result (lists as JSON, booleans as 0/1)."""
+    tags = conformed_tags(tags)
     row = {}
     for column in TAG_COLUMNS:
         value = tags.get(column)
@@ -57,6 +90,9 @@ def write_tags(db: sqlite_utils.Database, article_url: str, tags: dict[str, Any]
     sets = ", ".join(f"[{c}] = :{c}" for c in columns)
     db.execute(f"UPDATE articles SET {sets} WHERE url = :url", {**columns, "url": article_url})
     db.execute("DELETE FROM mentions WHERE article_url = ?", [article_url])
+    # An amount dropped by conformed_tags keeps no supporting mention either.
+    dropped = {k for k in AMOUNT_TAGS if tags.get(k) is not None and columns[k] is None}
+    mentions = [m for m in mentions if m.field not in dropped]
     rows = [{"article_url": article_url, "field": m.field, "value": m.value,
              "normalized": m.normalized, "confidence": m.confidence, "sentence": m.sentence}
             for m in mentions]
@@ -83,14 +119,34 @@ def _note_organizations(db: sqlite_utils.Database, mentions: list[MentionRow]) -
 
 
 def refresh_organization_counts(db: sqlite_utils.Database) -> None:
-    """Recount, per organisation, the articles that name it as operator and as investor."""
+    """Recount, per organisation, the articles that name it as operator and as investor.
+
+    One pass over the mentions, joined to the organisations by name (on either
+    spelling a mention keeps), not one scan of all mentions per organisation:
+    that grew with organisations x mentions, 1 s at 1,000 articles and a
+    minute at 20,000 (issue 6).
+    """
     with db.atomic():
+        db.execute("DROP TABLE IF EXISTS temp.org_counts")
+        db.execute("CREATE TEMP TABLE org_counts (key TEXT PRIMARY KEY, ops INTEGER, "
+                   "invs INTEGER)")
+        db.execute("""
+            INSERT INTO temp.org_counts (key, ops, invs)
+            SELECT key, sum(field = 'operators'), sum(field = 'investors') FROM (
+              SELECT o.key, m.field, m.article_url FROM mentions m
+                JOIN organizations o ON o.name = m.normalized
+               WHERE m.field IN ('operators', 'investors')
+              UNION
+              SELECT o.key, m.field, m.article_url FROM mentions m
+                JOIN organizations o ON o.name = m.value
+               WHERE m.field IN ('operators', 'investors'))
+            GROUP BY key
+        """)
         db.execute("""
             UPDATE organizations SET
-              operator_articles = (SELECT count(DISTINCT article_url) FROM mentions m
-                                   WHERE m.field = 'operators'
-                                     AND organizations.name IN (m.normalized, m.value)),
-              investor_articles = (SELECT count(DISTINCT article_url) FROM mentions m
-                                   WHERE m.field = 'investors'
-                                     AND organizations.name IN (m.normalized, m.value))
+              operator_articles = coalesce((SELECT ops FROM temp.org_counts c
+                                            WHERE c.key = organizations.key), 0),
+              investor_articles = coalesce((SELECT invs FROM temp.org_counts c
+                                            WHERE c.key = organizations.key), 0)
         """)
+        db.execute("DROP TABLE temp.org_counts")

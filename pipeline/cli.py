@@ -134,17 +134,21 @@ def check_sources_cmd(sources_path: str | None, timeout: float) -> None:
 @click.option("--port", default=8001, show_default=True)
 @click.option("--tiles", metavar="URL", help="Map tile URL template, e.g. "
               "https://tile.openstreetmap.org/{z}/{x}/{y}.png (default: offline blank tiles).")
-def serve(db_path: str, host: str, port: int, tiles: str | None) -> None:
+@click.option("--config", "overlay", type=click.Path(exists=True, dir_okay=False),
+              help="YAML merged over db/datasette/datasette.yml, e.g. `allow` and an "
+                   "authentication plugin for a private deployment (see README).")
+def serve(db_path: str, host: str, port: int, tiles: str | None, overlay: str | None) -> None:
     """Serve the database with Datasette (read-only SQL, time limit set)."""
-    _exec_datasette(db_path, host, port, tiles)
+    _exec_datasette(db_path, host, port, tiles, overlay)
 
 
-def _exec_datasette(db_path: str, host: str, port: int, tiles: str | None = None) -> None:
+def _exec_datasette(db_path: str, host: str, port: int, tiles: str | None = None,
+                    overlay: str | None = None) -> None:
     """Datasette as configured in db/datasette/ (see pipeline/serve.py)."""
     from pipeline.serve import serve as serve_datasette
 
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve_datasette(db_path, host, port, tiles=tiles)
+    serve_datasette(db_path, host, port, tiles=tiles, overlay=overlay)
 
 
 def start_sample_server(port_base: int, sources_out: Path,
@@ -222,13 +226,15 @@ def tag(source, title: str, language: str | None) -> None:
 
 @cli.command()
 @click.option("--db", "db_path", required=True, type=click.Path(exists=True, dir_okay=False))
-def retag(db_path: str) -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Tagging processes (default: one per CPU; 0: in this process).")
+def retag(db_path: str, workers: int | None) -> None:
     """Re-tag every stored article with the current model (no re-crawl)."""
     from pipeline.retag import retag as run
 
     started = time.monotonic()
     count = run(db_path, progress=lambda done, total: click.echo(
-        f"  re-tagged {done}/{total}", err=True))
+        f"  re-tagged {done}/{total}", err=True), workers=workers)
     seconds = time.monotonic() - started
     click.echo(f"re-tagged {count} articles in {seconds:.1f} s "
                f"({count / seconds if seconds else 0:.0f} articles/s)", err=True)

@@ -23,6 +23,7 @@ from scrapy.exceptions import DropItem
 
 from db.runs import mark_page, now_iso
 from db.schema import open_db
+from pipeline.cputime import timed
 from spiders.monitor import run_context
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class _DbStage:
 class RevalidateStage(_DbStage):
     """Drop unchanged pages before extraction, marking them checked."""
 
+    @timed("revalidate")
     def process_item(self, item: Any, spider: Any = None) -> dict[str, Any]:
         item = dict(item)
         run_id = item.setdefault("run_id", self.ctx.run_id)
@@ -104,6 +106,7 @@ class RevalidateStage(_DbStage):
 class RunLedgerStage(_DbStage):
     """After the store: mark the page completed by this run and count its outcome."""
 
+    @timed("ledger")
     def process_item(self, item: Any, spider: Any = None) -> Any:
         run_id = item.get("run_id") or self.ctx.run_id
         with self.db.atomic():

@@ -2,38 +2,115 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from classifier.tagger import Tagger
+from sqlite_utils import Database
+
 from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags
+from pipeline.pool import StagePool, tag_texts, worker_count
+
+if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where the model runs
+    from classifier.tagger import Tagger
 
 BATCH = 200
+#: Articles per task when tagging in worker processes: small enough to share out evenly.
+POOL_BATCH = 50
 
 
 def retag(db_path: str | Path, tagger: Tagger | None = None,
-          progress: Callable[[int, int], None] = lambda done, total: None) -> int:
+          progress: Callable[[int, int], None] = lambda done, total: None,
+          workers: int | None = None) -> int:
     """Tag every article again; returns the number re-tagged.
 
-    Each batch is one transaction: an interruption leaves every article with
-    either its old tags or its new ones, never half of each.
+    The new tags are computed first, batch by batch (the slow part, nothing
+    written), then written in ONE transaction with the organisation counts.
+    An interrupted retag (an exception, SIGTERM, SIGKILL, a full disk) thus
+    leaves every article with its previous tags and mentions, and Datasette,
+    reading in WAL mode, sees the previous tags until the commit. Holding the
+    results costs a few KB per article, and the write lock is held only for
+    the writes, not for the tagging.
+
+    Without a ``tagger`` of the caller's, batches are tagged in ``workers``
+    processes at once (default: one per CPU; 0 or 1: in this process), each
+    with the model loaded once.
     """
-    tagger = tagger or Tagger()
+    workers = 0 if tagger is not None else worker_count({"DCRADAR_WORKERS": workers})
     db = open_db(db_path)
-    urls = [r[0] for r in db.execute("SELECT url FROM articles ORDER BY url").fetchall()]
-    done = 0
-    for at in range(0, len(urls), BATCH):
-        chunk = urls[at:at + BATCH]
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute("SELECT url, title, text, language FROM articles "
-                          f"WHERE url IN ({marks})", chunk).fetchall()
-        results = tagger.tag_many([(text or "", title or "", language)
-                                   for _, title, text, language in rows])
+    try:
+        urls = [r[0] for r in db.execute("SELECT url FROM articles ORDER BY url").fetchall()]
+        pooled = workers > 1 and len(urls) > BATCH
+        size = POOL_BATCH if pooled else BATCH
+        batches = [urls[at:at + size] for at in range(0, len(urls), size)]
+        tag = _pool_tagging(workers) if pooled else _inline_tagging(tagger)
+        results = []
+        for rows, tagged in tag(_read(db, batch) for batch in batches):
+            results.extend((url, tags, mentions)
+                           for (url, *_), (tags, mentions) in zip(rows, tagged, strict=True))
+            progress(len(results), len(urls))
         with db.atomic():
-            for (url, *_), (tags, mentions) in zip(rows, results, strict=True):
+            for url, tags, mentions in results:
                 write_tags(db, url, tags, mentions)
-        done += len(rows)
-        progress(done, len(urls))
-    refresh_organization_counts(db)
-    return done
+            refresh_organization_counts(db)
+    finally:
+        db.close()
+    return len(results)
+
+
+Rows = list[tuple[str, str | None, str | None, str | None]]
+Tagged = list[tuple[dict, list]]
+
+
+def _read(db: Database, urls: list[str]) -> Rows:
+    marks = ",".join("?" * len(urls))
+    return db.execute(f"SELECT url, title, text, language FROM articles WHERE url IN ({marks})",
+                      urls).fetchall()
+
+
+def _items(rows: Rows) -> list[tuple[str, str, str | None]]:
+    return [(text or "", title or "", language) for _, title, text, language in rows]
+
+
+def _inline_tagging(tagger: Tagger | None
+                    ) -> Callable[[Iterable[Rows]], Iterator[tuple[Rows, Tagged]]]:
+    if tagger is None:
+        from classifier.tagger import Tagger
+
+        tagger = Tagger()
+
+    def tag(batches: Iterable[Rows]) -> Iterator[tuple[Rows, Tagged]]:
+        for rows in batches:
+            yield rows, tagger.tag_many(_items(rows))
+    return tag
+
+
+def _pool_tagging(workers: int) -> Callable[[Iterable[Rows]], Iterator[tuple[Rows, Tagged]]]:
+    """Batches tagged in worker processes, a few in flight, results in order."""
+    def tag(batches: Iterable[Rows]) -> Iterator[tuple[Rows, Tagged]]:
+        pool = StagePool(workers, load_extractor=False)
+        pending: deque[tuple[Rows, Future]] = deque()
+        try:
+            for rows in batches:
+                pending.append((rows, pool.submit(tag_texts, _items(rows))))
+                if len(pending) > 2 * workers:
+                    yield _collect(*pending.popleft())
+            while pending:
+                yield _collect(*pending.popleft())
+        finally:
+            pool.shutdown()
+    return tag
+
+
+def _collect(rows: Rows, future: Future) -> tuple[Rows, Tagged]:
+    done = future.result()
+    if done["status"] == "no-model":
+        from classifier.store import ModelError
+
+        raise ModelError(done["error"])
+    if done["status"] != "ok":
+        raise RuntimeError(f"tagging failed in a worker process:\n{done['error']}")
+    return rows, done["results"]

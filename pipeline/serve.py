@@ -68,10 +68,12 @@ def assemble_for_065(metadata: dict[str, Any], config: dict[str, Any]
     dropped: an unknown top-level key of the config is an error, so a 1.0
     option added later is not silently ignored on 0.65.
     """
-    unknown = set(config) - {"settings", "plugins", "databases"}
+    unknown = set(config) - {"settings", "plugins", "databases", "allow"}
     if unknown:
         raise ValueError(f"datasette.yml: keys 0.65 cannot use: {sorted(unknown)}")
     merged = copy.deepcopy(metadata)
+    if "allow" in config:  # who may see the instance at all (a private deployment)
+        merged["allow"] = copy.deepcopy(config["allow"])
     if config.get("plugins"):
         _merge(merged.setdefault("plugins", {}), config["plugins"])
     for db_name, db_config in (config.get("databases") or {}).items():
@@ -125,23 +127,43 @@ def prepare_database(db_path: str | Path) -> None:
 
 
 def register_plugin() -> None:
-    """Register :mod:`db.datasette_plugin` with Datasette's plugin manager, once."""
+    """Register :mod:`db.datasette_plugin` and the speed-ups :mod:`db.datasette_facets`
+    and :mod:`db.datasette_markdown`, once."""
     from datasette.plugins import pm
 
-    from db import datasette_plugin
+    from db import datasette_facets, datasette_markdown, datasette_plugin
 
     if not pm.is_registered(datasette_plugin):
         pm.register(datasette_plugin, name="dcradar")
+    if not pm.is_registered(datasette_facets):
+        pm.register(datasette_facets, name="dcradar-facets")
+    datasette_markdown.swap_in(pm)
+
+
+def load_overlay(path: str | Path | None) -> dict[str, Any]:
+    """A deployment's own configuration (``dcradar serve --config``), datasette.yml-shaped."""
+    if not path:
+        return {}
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping like db/datasette/datasette.yml")
+    return data
 
 
 def make_datasette(db_path: str | Path, *, tiles: str | None = None,
-                   config_dir: Path = CONFIG_DIR) -> Any:
-    """A configured ``Datasette`` on ``db_path`` (mounted as ``dcradar``), not yet serving."""
+                   config_dir: Path = CONFIG_DIR, overlay: str | Path | None = None) -> Any:
+    """A configured ``Datasette`` on ``db_path`` (mounted as ``dcradar``), not yet serving.
+
+    ``overlay`` is a YAML file merged over ``db/datasette/datasette.yml``: how a
+    private deployment adds ``allow`` and an authentication plugin's settings
+    (README, "The public face") without editing the shipped files.
+    """
     from datasette.app import Datasette
     from datasette.database import Database
 
     register_plugin()
-    metadata, settings = assemble_for_065(*load_config(config_dir))
+    metadata, config = load_config(config_dir)
+    metadata, settings = assemble_for_065(metadata, _merge(config, load_overlay(overlay)))
     ds = Datasette([], metadata=_with_tiles(metadata, tiles), settings=settings)
     if "_memory" in ds.databases:
         ds.remove_database("_memory")
@@ -150,11 +172,11 @@ def make_datasette(db_path: str | Path, *, tiles: str | None = None,
 
 
 def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, *,
-          tiles: str | None = None) -> None:
+          tiles: str | None = None, overlay: str | Path | None = None) -> None:
     """Prepare the database, then serve it until interrupted (Ctrl-C, SIGTERM)."""
     import uvicorn
 
     prepare_database(db_path)
-    ds = make_datasette(db_path, tiles=tiles)
+    ds = make_datasette(db_path, tiles=tiles, overlay=overlay)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)

@@ -2,18 +2,31 @@
 
 ``ExtractStage`` turns an article page's HTML into text and metadata. It
 never raises on a page: a page whose text cannot be extracted is recorded
-with the reason and stays out of ``articles``.
+with the reason and stays out of ``articles``. ``TagStage`` tags the article.
+Both run their CPU-bound work in worker processes (:mod:`pipeline.pool`)
+unless ``DCRADAR_WORKERS`` is 0.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.cputime import add_cpu
 from pipeline.decode import decode_html
 from pipeline.extract import extract
+from pipeline.pool import (
+    PAGE_FIELDS,
+    StagePool,
+    TagBatcher,
+    prepare_page,
+    release_pool,
+    shared_pool,
+)
 from spiders.urls import normalize_url
 
 logger = logging.getLogger(__name__)
@@ -66,10 +79,44 @@ def article_record(item: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class ExtractStage:
-    """Item pipeline: attach ``article`` (a dict or None) to every page item."""
+    """Item pipeline: attach ``article`` (a dict or None) to every page item.
 
-    def process_item(self, item, spider=None):
-        item = dict(item)
+    With worker processes (``DCRADAR_WORKERS``, :mod:`pipeline.pool`) the
+    extraction of an article page, and the compression of its raw body for
+    storage, run in a worker while the crawl goes on; with
+    ``DCRADAR_WORKERS = 0`` they run inline. Either way a page whose
+    extraction fails is recorded with the reason and stays out of ``articles``.
+    """
+
+    def __init__(self, crawler: Any = None):
+        self.crawler = crawler
+        self.pool: StagePool | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractStage:
+        return cls(crawler)
+
+    def open_spider(self, spider: Any = None) -> None:
+        if self.crawler is not None:
+            self.pool = shared_pool(self.crawler)
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool = None
+            release_pool(self.crawler)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        # Only article pages go to a worker. Listings, feeds and sitemaps have nothing to
+        # extract: they are stored at once, so that a crawl killed while the workers still
+        # load the model has kept them (a resumed run replays their links from storage).
+        if self.pool is not None and item.get("body") and item.get("kind") == "article":
+            return self._in_worker(dict(item))
+        started = time.perf_counter()
+        item = self._inline(dict(item))
+        add_cpu(self.crawler, "extract", time.perf_counter() - started)
+        return item
+
+    def _inline(self, item: dict[str, Any]) -> dict[str, Any]:
         item["article"] = None
         if item.get("kind") == "article" and item.get("body"):
             try:
@@ -77,48 +124,132 @@ class ExtractStage:
             except Exception as exc:  # a bug or a pathological page must not stop the crawl
                 logger.exception("extraction failed for %s", item.get("url"))
                 item["reason"] = f"extraction-error: {type(exc).__name__}"
-        if item.get("kind") == "article" and item["article"] is None:
-            item["kind"] = "not-article"
-        return item
+        return _settle(item)
+
+    async def _in_worker(self, item: dict[str, Any]) -> dict[str, Any]:
+        item["article"] = None
+        started = time.perf_counter()
+        page = {key: item.get(key) for key in PAGE_FIELDS}
+        add_cpu(self.crawler, "dispatch", time.perf_counter() - started)
+        try:
+            done = await self.pool.run(prepare_page, page)
+        except BrokenProcessPool:
+            logger.error("extraction of %s killed its worker process twice", item.get("url"))
+            if item.get("kind") == "article":
+                item["reason"] = "extraction-error: worker-died"
+            return _settle(item)
+        except Exception as exc:  # the page is still stored (compressed by the store)
+            logger.exception("extraction failed for %s", item.get("url"))
+            if item.get("kind") == "article":
+                item["reason"] = f"extraction-error: {type(exc).__name__}"
+            return _settle(item)
+        started = time.perf_counter()
+        item["html_gz"], item["body_sha256"] = done["html_gz"], done["body_sha256"]
+        if "article" in done:
+            item["article"] = done["article"]
+            item["encoding"] = done["encoding"]
+            if done.get("reason"):
+                item["reason"] = done["reason"]
+        if done.get("error"):
+            logger.error("extraction failed for %s\n%s", item.get("url"), done["traceback"])
+            item["reason"] = done["error"]
+        for stage, seconds in done["cpu"].items():
+            add_cpu(self.crawler, stage, seconds)
+        add_cpu(self.crawler, "dispatch", time.perf_counter() - started)
+        return _settle(item)
+
+
+def _settle(item: dict[str, Any]) -> dict[str, Any]:
+    """An article page without an article is stored as a not-article page."""
+    if item.get("kind") == "article" and item["article"] is None:
+        item["kind"] = "not-article"
+    return item
 
 
 class TagStage:
     """Item pipeline: tag every extracted article with the shipped model.
 
-    The model is loaded once per crawl. ``DCRADAR_TAG = False`` turns tagging off
+    The model is loaded once per crawl, in the crawl process or, with worker
+    processes, once in each worker. ``DCRADAR_TAG = False`` turns tagging off
     (``dcradar eval`` tags with its own cross-validation models instead). A
-    tagging failure leaves the article untagged and logged, never lost.
+    tagging failure leaves the article untagged and logged, never lost;
+    ``dcradar retag`` tags it later.
     """
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, crawler: Any = None):
         self.enabled = enabled
+        self.crawler = crawler
         self.tagger = None
+        self.pool: StagePool | None = None
+        self.batcher: TagBatcher | None = None
 
     @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings.getbool("DCRADAR_TAG", True))
+    def from_crawler(cls, crawler: Any) -> TagStage:
+        return cls(crawler.settings.getbool("DCRADAR_TAG", True), crawler)
 
-    def open_spider(self, spider=None):
-        if self.enabled:
-            from classifier.store import ModelError
-            from classifier.tagger import Tagger
+    def open_spider(self, spider: Any = None) -> None:
+        if not self.enabled:
+            return
+        if self.crawler is not None:
+            self.pool = shared_pool(self.crawler)
+            if self.pool is not None:
+                return  # each worker loads the model; a failure is reported with the first tags
+        from classifier.store import ModelError
+        from classifier.tagger import Tagger
 
-            try:
-                self.tagger = Tagger()
-            except ModelError as exc:
-                # Articles are still stored; `dcradar retag` tags them once a model exists.
-                logger.error("tagging is off for this crawl: %s", exc)
+        try:
+            self.tagger = Tagger()
+        except ModelError as exc:
+            # Articles are still stored; `dcradar retag` tags them once a model exists.
+            logger.error("tagging is off for this crawl: %s", exc)
 
-    def process_item(self, item, spider=None):
+    def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool = None
+            release_pool(self.crawler)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
         article = item.get("article")
-        if self.tagger is None or not article:
+        if not article:
             return item
+        if self.pool is not None:
+            return self._in_worker(item, article)
+        if self.tagger is None:
+            return item
+        started = time.perf_counter()
         try:
             tags, mentions = self.tagger.tag_many(
                 [(article["text"], article["title"] or "", article["language"])])[0]
         except Exception:
             logger.exception("tagging failed for %s", article["url"])
             return item
+        finally:
+            add_cpu(self.crawler, "tag", time.perf_counter() - started)
         item["tags"] = tags
         item["mentions"] = mentions
+        return item
+
+    async def _in_worker(self, item: Any, article: dict[str, Any]) -> Any:
+        if self.batcher is None:
+            self.batcher = TagBatcher(self.pool,
+                                      on_cpu=lambda s: add_cpu(self.crawler, "tag", s))
+        try:
+            done = await self.batcher.tag(article["text"], article["title"] or "",
+                                          article["language"])
+        except BrokenProcessPool:
+            logger.error("tagging %s killed its worker process twice", article["url"])
+            return item
+        except Exception:
+            logger.exception("tagging failed for %s", article["url"])
+            return item
+        if done["status"] == "no-model":
+            if self.pool is not None:  # say it once, then stop asking the workers
+                logger.error("tagging is off for this crawl: %s", done["error"])
+                self.pool = None
+                release_pool(self.crawler)
+            return item
+        if done["status"] != "ok":
+            logger.error("tagging failed for %s\n%s", article["url"], done["error"])
+            return item
+        item["tags"], item["mentions"] = done["result"]
         return item

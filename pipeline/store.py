@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags
 from db.writes import upsert_article, upsert_page, upsert_source
+from pipeline.cputime import timed
+from pipeline.pool import HTML_GZ_LEVEL
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class StorePipeline:
             refresh_organization_counts(self.db)
             self.db.close()
 
+    @timed("store")
     def process_item(self, item, spider=None):
         body = item.get("body")
         article = item.get("article")
@@ -62,8 +65,13 @@ class StorePipeline:
                 "content_type", "encoding", "etag", "last_modified", "hops", "lastmod")
         }
         page["size"] = len(body) if body else 0
-        page["content_hash"] = hashlib.sha256(body).hexdigest() if body else None
-        page["html_gz"] = gzip.compress(body, compresslevel=6) if body else None
+        # A worker process may have hashed and compressed the body already (pipeline/pool.py).
+        digest, html_gz = item.pop("body_sha256", None), item.pop("html_gz", None)
+        if body and (digest is None or html_gz is None):
+            digest = hashlib.sha256(body).hexdigest()
+            html_gz = gzip.compress(body, compresslevel=HTML_GZ_LEVEL)
+        page["content_hash"] = digest if body else None
+        page["html_gz"] = html_gz if body else None
         page["article_url"] = article["url"] if article else None
         with self.db.atomic():
             upsert_page(self.db, page)

@@ -16,20 +16,29 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from parsel import Selector
 from scrapy.http import Response, TextResponse
-from twisted.internet.error import (
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 from twisted.python.failure import Failure
 
-from spiders.discovery import feed_links, page_links, sitemap_links
-from spiders.frontier import IMPROVED, NEW, Frontier, MemoryFrontier, distance, split_distance
+from spiders.discovery import (
+    MAX_SITEMAP_URLS,
+    feed_links,
+    page_links,
+    sitemap_links,
+)
+from spiders.failures import failure_reason
+from spiders.frontier import (
+    IMPROVED,
+    NEW,
+    OVER_BUDGET,
+    Frontier,
+    MemoryFrontier,
+    distance,
+    split_distance,
+)
 from spiders.items import PageItem
 from spiders.page_kind import classify_page
+from spiders.redirects import REDIRECT_REFUSED
 from spiders.sources import Source, load_sources
 from spiders.urls import is_asset_url, normalize_url
 
@@ -70,6 +79,10 @@ class NewsSpider(scrapy.Spider):
         self.sources: dict[str, Source] = {s.name: s for s in chosen}
         # Distances, page links and budgets; shared in Redis by scale-out workers.
         self.frontier: Frontier = MemoryFrontier()
+        # Sources whose page budget is spent. Only a URL new to the frontier is ever
+        # requested, so none of their links can be any more: the rest is not even
+        # normalised (a hostile page or sitemap may hold 10^5 links), only counted.
+        self.spent: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -110,6 +123,41 @@ class NewsSpider(scrapy.Spider):
                                 nesting=nesting, lastmod=lastmod)
         elif verdict == IMPROVED and links:
             yield from self._follow_links(source, links, hops, listing_pages)
+        elif verdict == OVER_BUDGET:
+            self.spent.add(source.name)
+            self._count(source.name, "over_budget")
+
+    def _count(self, source: str, counter: str, n: int = 1) -> None:
+        """Add ``n`` to a ``crawl_runs`` counter (nothing when run outside a crawler)."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and n:
+            from spiders.monitor import run_context
+
+            run_context(crawler).count(source, counter, n)
+
+    def claim_redirect(self, source: Source, url: str, meta: dict[str, Any]) -> str | None:
+        """Claim ``url``, the target of a redirect, in the frontier (spiders/redirects.py).
+
+        None: it is new, fetch it now (as the rest of the redirect chain); otherwise why
+        it is not followed. A target the frontier knows is fetched on its own, once.
+        """
+        verdict, _ = self.frontier.offer(
+            source.name, url, distance(meta.get("hops", 0), meta.get("listing_pages", 0)),
+            source.max_pages)
+        if verdict == NEW:
+            return None
+        if verdict == OVER_BUDGET:
+            self.spent.add(source.name)
+            self._count(source.name, "over_budget")
+            return "redirect-over-budget"
+        return f"redirect-to-crawled: {url}"[:200]
+
+    def _spent(self, source: Source, left: int) -> bool:
+        """True (and the ``left`` links counted as over budget) once the budget is spent."""
+        if source.name not in self.spent:
+            return False
+        self._count(source.name, "over_budget", left)
+        return True
 
     def _request(self, source: Source, url: str, *, role: str, hops: int,
                  listing_pages: int = 0, nesting: int = 0,
@@ -155,6 +203,8 @@ class NewsSpider(scrapy.Spider):
 
     def _refused(self, response: Response) -> str | None:
         """Why a response cannot be read as a page at all, or None."""
+        if response.meta.get(REDIRECT_REFUSED):  # a 3xx or meta refresh left unfollowed
+            return response.meta[REDIRECT_REFUSED]
         if response.status == 304:
             return "not-modified"
         if response.status >= 400:
@@ -173,11 +223,17 @@ class NewsSpider(scrapy.Spider):
         if refused:
             yield self._item(response, kind="feed", reason=refused)
             return
-        links = list(feed_links(response.body, response.url))
+        try:
+            links = list(feed_links(response.body, response.url))
+        except Exception as exc:  # hostile or unreadable XML: record, never crash
+            yield self._item(response, kind="feed", reason=f"bad-feed: {exc}"[:200])
+            return
         reason = "feed" if links else "feed-without-entries"
         # The body is kept so that a later 304 can still yield the feed's links.
         yield self._item(response, kind="feed", reason=reason, keep_body=True)
-        for link in links:
+        for n, link in enumerate(links):
+            if self._spent(source, len(links) - n):
+                return
             yield from self._requests(source, link.url, role="page", hops=1, lastmod=link.lastmod)
 
     def parse_sitemap(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
@@ -186,14 +242,26 @@ class NewsSpider(scrapy.Spider):
         if refused:
             yield self._item(response, kind="sitemap", reason=refused)
             return
+        if source.name in self.spent:  # kept for the next run, not read in this one
+            yield self._item(response, kind="sitemap", reason="sitemap-not-read: page budget "
+                             "spent", keep_body=True)
+            return
         try:
-            links = list(sitemap_links(response.body, response.url))
+            # One more than the protocol allows, to tell a full sitemap from an oversized one.
+            links = list(sitemap_links(response.body, response.url, strict=True,
+                                       limit=MAX_SITEMAP_URLS + 1))
         except Exception as exc:  # malformed or hostile XML: record, never crash
             yield self._item(response, kind="sitemap", reason=f"bad-sitemap: {exc}"[:200])
             return
-        yield self._item(response, kind="sitemap", reason="sitemap", keep_body=True)
+        reason = "sitemap"
+        if len(links) > MAX_SITEMAP_URLS:
+            links = links[:MAX_SITEMAP_URLS]
+            reason = f"sitemap-truncated: over {MAX_SITEMAP_URLS} URLs, the rest not read"
+        yield self._item(response, kind="sitemap", reason=reason, keep_body=True)
         nesting = response.meta.get("nesting", 0)
-        for link in links:
+        for n, link in enumerate(links):
+            if self._spent(source, len(links) - n):
+                return
             if link.is_sitemap:
                 if nesting + 1 >= MAX_SITEMAP_NESTING:
                     continue
@@ -216,10 +284,16 @@ class NewsSpider(scrapy.Spider):
             yield self._item(response, kind="other", reason=f"not-html: {ctype or 'unknown'}")
             return
         try:
-            sel = response.selector
+            # A selector of our own, not ``response.selector``: Scrapy's holds the response
+            # and the response caches it, a reference cycle that keeps each page's body and
+            # text (~0.5 MB) alive until a full garbage collection, which a large crawl's
+            # heap makes rare: the crawl process grew by that much per page (issue 6).
+            sel = Selector(text=response.text, base_url=response.url)
             verdict = classify_page(sel, response.url)
-            links = [(url, link.is_pagination) for link in page_links(sel, response.url)
-                     if source.allows(url := normalize_url(link.url)) and not is_asset_url(url)]
+            # Once the budget is spent no link can be requested: none is even read.
+            links = [] if source.name in self.spent else [
+                (url, link.is_pagination) for link in page_links(sel, response.url)
+                if source.allows(url := normalize_url(link.url)) and not is_asset_url(url)]
         except Exception as exc:  # lxml gives up on some pathological markup
             yield self._item(response, kind="other", reason=f"unparseable: {exc}"[:200],
                              keep_body=True)
@@ -251,7 +325,9 @@ class NewsSpider(scrapy.Spider):
     def _follow_links(self, source: Source, links: list[tuple[str, bool]], hops: int,
                       listing_pages: int) -> Iterator[scrapy.Request]:
         """Requests for the links of a page at ``(hops, listing_pages)``, within the bounds."""
-        for url, is_pagination in links:
+        for n, (url, is_pagination) in enumerate(links):
+            if self._spent(source, len(links) - n):
+                return
             if is_pagination:
                 # The next page of a listing is as close to the entry as the listing itself.
                 if listing_pages + 1 <= source.max_listing_pages:
@@ -264,21 +340,12 @@ class NewsSpider(scrapy.Spider):
         """A request that got no usable response: recorded with the reason."""
         request = failure.request
         meta = request.meta
-        if failure.check(IgnoreRequest):
-            reason = "robots-disallowed" if "robots" in str(failure.value).lower() else \
-                f"ignored: {failure.value}"
-        elif failure.check(TimeoutError, TCPTimedOutError):
-            reason = "timeout"
-        elif failure.check(DNSLookupError):
-            reason = "dns-error"
-        elif failure.check(ConnectionRefusedError):
-            reason = "connection-refused"
-        else:
-            text = str(failure.value) or failure.type.__name__
-            reason = "too-large" if "max size" in text or "maxsize" in text else \
-                f"{failure.type.__name__}: {text}"
+        reason = failure_reason(failure)
         source = self.sources[meta["source"]]
-        yield PageItem(source=source.name, url=normalize_url(request.url), final_url=None,
-                       status=None, kind="error", reason=reason[:200], fetched_at=_now(),
+        # Recorded under the URL that was asked for, not where a redirect chain went.
+        redirects = meta.get("redirect_urls") or []
+        url = normalize_url(redirects[0] if redirects else request.url)
+        yield PageItem(source=source.name, url=url, final_url=None,
+                       status=None, kind="error", reason=reason, fetched_at=_now(),
                        hops=meta.get("hops"), lastmod=meta.get("lastmod"),
                        language=source.language, prune_xpaths=list(source.prune_xpaths))

@@ -19,10 +19,15 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_DELAY = 0.5
 CONCURRENT_REQUESTS = 16
+# Outputs of one callback processed at once. A page yields one item; Scrapy starts this
+# many asyncio tasks per response, so its default of 100 was pure overhead.
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 COOKIES_ENABLED = False
 
-# Bounds: no response may hold the crawl or the memory hostage.
+# Bounds: no response may hold the crawl or the memory hostage. The timeout covers the
+# whole download, so a server that trickles a body forever is cut off too; MAXSIZE also
+# caps what a gzip/deflate/br body may inflate to (a decompression bomb ends at 10 MB).
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
@@ -42,6 +47,12 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     # Conditional requests, 304 -> stored body, resumed runs (spiders/incremental.py).
     "spiders.incremental.IncrementalMiddleware": 580,
+    # Redirects stay on the source's site, loops end, every chain is recorded
+    # (spiders/redirects.py); same places as Scrapy's own.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "spiders.redirects.SiteMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "spiders.redirects.SiteRedirectMiddleware": 600,
 }
 SPIDER_MIDDLEWARES = {
     "spiders.incremental.RevalidationSpiderMiddleware": 950,
@@ -72,6 +83,9 @@ ITEM_PIPELINES = {
 
 # Where the pipeline writes; `dcradar crawl --db` sets it.
 DCRADAR_DB = "dcradar.db"
+# Extraction and tagging run in this many worker processes, off the crawl's event loop
+# (pipeline/pool.py); None: one per CPU the crawl may use; 0: inline, in the crawl process.
+DCRADAR_WORKERS = None
 # Nightly crawls: resume an interrupted run of the same sources (false: start afresh),
 # send conditional requests for stored pages, flush run counters this often, and flag
 # a source when more than this share of its URLs ended in errors.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -80,12 +81,15 @@ class Source:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
         host = parts.hostname.lower()
-        for _, entry in self.entry_points:
-            e = urlsplit(entry)
-            if e.hostname == host and e.port == parts.port:
-                return True
+        if (host, parts.port) in self._entry_hosts:
+            return True
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains) \
             and parts.port is None
+
+    @cached_property
+    def _entry_hosts(self) -> frozenset[tuple[str | None, int | None]]:
+        """(host, port) of every entry point: ``allows`` runs once per link found."""
+        return frozenset((urlsplit(u).hostname, urlsplit(u).port) for _, u in self.entry_points)
 
     def is_article_url(self, url: str) -> bool | None:
         """Whether the URL path matches ``article_url_pattern``; None without a pattern."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track a visit: dropping them never changes the page.
@@ -20,6 +21,7 @@ _ASSET = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # menus and listings repeat the same URLs on every page
 def normalize_url(url: str) -> str:
     """Drop the fragment and tracking parameters; lower-case scheme and host.
 
@@ -37,6 +39,7 @@ def normalize_url(url: str) -> str:
                        urlencode(query, doseq=True), ""))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_asset_url(url: str) -> bool:
     """True for links to images, scripts, documents and other non-page files."""
     return bool(_ASSET.search(urlsplit(url).path))

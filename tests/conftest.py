@@ -39,18 +39,18 @@ def crawl(sources: Path, db: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 class SampleServer:
-    """``serve.py`` on the bundled corpus: bases, resolved sources, request log."""
+    """``serve.py`` on the bundled corpus (or another one): bases, resolved sources, log."""
 
-    def __init__(self, tmp: Path, port_base: int = 0):
+    def __init__(self, tmp: Path, port_base: int = 0, corpus: Path = SAMPLES):
         self.sources = tmp / "sources.yaml"
         self.log = tmp / "requests.jsonl"
-        cmd = [sys.executable, str(SAMPLES / "serve.py"), str(SAMPLES),
+        cmd = [sys.executable, str(SAMPLES / "serve.py"), str(corpus),
                "--sources-out", str(self.sources), "--log", str(self.log)]
         if port_base:
             cmd += ["--port-base", str(port_base)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         self.bases: dict[str, str] = {}
-        for _ in range(len([p for p in (SAMPLES / "sites").iterdir() if p.is_dir()])):
+        for _ in range(len([p for p in (corpus / "sites").iterdir() if p.is_dir()])):
             site, base = self.proc.stdout.readline().split()
             self.bases[site] = base
 

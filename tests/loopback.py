@@ -2,17 +2,19 @@
 
 Each route maps a path to a function returning (status, headers, body), so a
 test states exactly what the "web server" does: lie about charsets, send a
-PDF, fail twice, send 20 MB.
+PDF, fail twice, send 20 MB. A body may also be an iterable of chunks, sent
+as they come (a server that trickles or stalls); a route that sets its own
+Content-Length may then lie about it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-Route = Callable[[], tuple[int, dict[str, str], bytes]]
+Route = Callable[[], tuple[int, dict[str, str], bytes | Iterable[bytes]]]
 
 
 class LoopbackSite:
@@ -36,11 +38,17 @@ class LoopbackSite:
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
+                if isinstance(body, bytes):
+                    self.send_header("Content-Length", str(len(body)))
+                elif "Content-Length" not in headers:
+                    self.close_connection = True  # the body ends when the connection does
                 self.end_headers()
+                chunks = [body] if isinstance(body, bytes) else body
                 # The crawler may hang up on a body it does not want.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
+                    for chunk in chunks:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

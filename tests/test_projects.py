@@ -132,6 +132,16 @@ def test_spelling_variants_merge_and_aliases_pick_the_canonical_name():
     assert rows[0]["project_id"] == project_id("N+One", "MA", "Nouaceur")
 
 
+def test_two_spellings_of_one_operator_in_one_article_make_one_link():
+    rows, links, _ = assemble([{
+        "url": "u1", "relevant": 1, "countries": ["KE"], "cities": ["Nairobi"], "text": "",
+        "title": "Onix expands in Nairobi", "source": "s", "published": "2024-01-01",
+        "operators": ["Onix Data Centers", "Onix"]}])
+    assert len(rows) == 1 and rows[0]["n_articles"] == 1
+    assert [(link["project_id"], link["article_url"]) for link in links] == \
+        [(rows[0]["project_id"], "u1")]
+
+
 def test_articles_without_operator_or_country_make_no_project():
     rows, links, result = assemble([
         {"url": "a", "relevant": 1, "operators": [], "countries": ["NG"], "cities": []},
@@ -229,6 +239,20 @@ def test_full_text_search_is_idempotent_and_follows_writes(gold_db, tmp_path):
     db.execute("UPDATE articles SET title = 'Zanzibarian campus' WHERE url LIKE '%nouaceur%'")
     db.conn.commit()
     assert list(db["articles"].search("Zanzibarian"))
+    db.close()
+
+
+def test_search_index_is_rewritten_for_text_updates_only(gold_db, tmp_path):
+    db = open_db(copy_db(gold_db, tmp_path / "fts-au.db"))
+    ensure_search(db)
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()
+    assert 'AFTER UPDATE OF "title", "text" ON "articles"' in trigger[0]
+    db.execute("UPDATE articles SET relevant = 0, operators = '[]'")  # a retag: no re-index
+    db.execute("UPDATE articles SET text = text || ' Quokkaville' WHERE url LIKE '%nouaceur%'")
+    db.conn.commit()
+    assert len(list(db["articles"].search("Quokkaville"))) == 1
+    assert len(list(db["articles"].search("Nouaceur"))) == 1
+    ensure_search(db)  # idempotent on a narrowed trigger
     db.close()
 
 

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Throughput, memory and scaling of the whole pipeline on a generated mirror (issue 6).
+
+    python benchmarks/run.py --pages N [--seed S] [--workers W] [--keep DIR]
+
+For one size: writes a mirror of N article pages (``benchmarks/mirror.py``,
+in a temporary directory unless ``--keep``), serves it with
+``../shared/corpus/serve.py`` on loopback (same two cores: part of the
+test), and measures, printing one ``key: value`` line per figure:
+
+* ``end_to_end``: ``dcradar crawl`` (crawl + extract + tag + store, and the
+  projects rebuild it ends with), stored article pages per wall-clock second;
+* ``stage_cpu_s``: where the CPU went, per process and per stage;
+* ``peak_rss_mb``: peak resident memory of every process, and of all at once;
+* ``tagging``: tagging articles/s per core inside the crawl;
+* ``retag``: ``dcradar retag`` articles/s (wall clock, whole command);
+* ``datasette_projects_ms`` / ``datasette_fts_ms``: ``dcradar serve`` latency
+  (median, p95) of the projects page with its facets and of a full-text search;
+* ``trafilatura_anchor``: plain ``trafilatura.extract`` in this one process on
+  the very HTML the crawl stored for its article pages, pages/s;
+
+and last ``end_to_end_vs_trafilatura``: the ratio of the two pages/s figures.
+Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from mirror import build_mirror  # noqa: E402
+from procstats import Sampler  # noqa: E402
+
+PY = sys.executable
+SERVE = REPO.parent / "shared" / "corpus" / "serve.py"
+# Our own loopback server: no politeness delay (as tests/conftest.py and incremental.py).
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_START_DELAY=0.05",
+        "-s", "AUTOTHROTTLE_TARGET_CONCURRENCY=8", "-s", "RETRY_BACKOFF_BASE=0.2"]
+FTS_QUERY = "Lagos"
+PROJECTS_URL = "/dcradar/projects"
+FTS_URL = f"/dcradar/articles?_search={FTS_QUERY}"
+MAIN_STAGES = ("revalidate", "dispatch", "store", "ledger")
+WORKER_STAGES = ("compress", "extract", "tag")
+
+
+def note(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class Run:
+    """One size: the mirror, the crawl, the measurements."""
+
+    def __init__(self, pages: int, work: Path, seed: int, workers: int | None, requests: int):
+        self.pages = pages
+        self.work = work
+        self.seed = seed
+        self.workers = workers
+        self.requests = requests
+        self.db = work / "bench.db"
+        self.sampler = Sampler().start()
+        self.out: list[str] = []
+
+    def emit(self, key: str, value: str) -> None:
+        line = f"{key}: {value}"
+        self.out.append(line)
+        print(line, flush=True)
+
+    def dcradar(self, *args: str, log: str) -> tuple[float, subprocess.CompletedProcess]:
+        started = time.perf_counter()
+        with (self.work / log).open("w") as err:
+            proc = subprocess.run([PY, "-m", "pipeline.cli", *args], cwd=REPO, stderr=err,
+                                  stdout=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"dcradar {args[0]} failed ({proc.returncode}); see "
+                             f"{self.work / log}:\n{(self.work / log).read_text()[-3000:]}")
+        return seconds, proc
+
+    # -- steps ---------------------------------------------------------------
+
+    def mirror(self) -> None:
+        note(f"writing a mirror of {self.pages} article pages ...")
+        started = time.perf_counter()
+        shutil.rmtree(self.work / "mirror", ignore_errors=True)
+        for stale in self.work.glob("bench.db*"):  # a fresh crawl, not an incremental one
+            stale.unlink()
+        made = build_mirror(self.work / "mirror", self.pages, self.seed)
+        self.made = made
+        note(f"  done in {time.perf_counter() - started:.0f} s")
+        self.emit("mirror", f"{made['articles']} article pages (mean "
+                            f"{made['article_bytes'] / made['articles'] / 1000:.0f} KB), "
+                            f"{made['listings']} listings, {made['feeds']} feeds, "
+                            f"{made['sitemaps']} sitemaps, 6 sites")
+
+    def crawl(self) -> None:
+        sources = self.work / "sources.yaml"
+        server = subprocess.Popen([PY, str(SERVE), str(self.work / "mirror"),
+                                   "--sources-out", str(sources)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            for _ in range(6):
+                server.stdout.readline()
+            stats_file = self.work / "crawl-stats.json"
+            extra = ["-s", f"DCRADAR_WORKERS={self.workers}"] if self.workers is not None else []
+            note("crawling (dcradar crawl) ...")
+            self.crawl_s, _ = self.dcradar(
+                "crawl", "--sources", str(sources), "--db", str(self.db), *FAST, *extra,
+                "-s", "STATS_CLASS=benchmarks.statsfile.JsonFileStatsCollector",
+                "-s", f"DCRADAR_STATS_FILE={stats_file}", log="crawl.log")
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        self.stats = json.loads(stats_file.read_text())
+        log = (self.work / "crawl.log").read_text()
+        if "tagging is off" in log or "tagging failed" in log:
+            self.emit("warning", "tagging failed in this crawl (see crawl.log): the tagging "
+                                 "figures do not count")
+        conn = sqlite3.connect(self.db)
+        self.articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        self.article_pages = conn.execute(
+            "SELECT count(*) FROM pages WHERE kind = 'article'").fetchone()[0]
+        self.fetched = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
+        conn.close()
+        self.pages_s = self.articles / self.crawl_s
+        spider_s = float(self.stats.get("elapsed_time_seconds", 0.0))
+        mb = self.stats.get("downloader/response_bytes", 0) / 1e6
+        self.emit("end_to_end", f"{self.articles} articles stored in {self.crawl_s:.1f} s = "
+                                f"{self.pages_s:.2f} pages/s ({self.fetched} URLs, {mb:.0f} MB; "
+                                f"spider open {spider_s:.1f} s, the rest start-up and the "
+                                f"projects rebuild)")
+        self.emit("cost_per_page", f"{1000 * self.crawl_s / max(1, self.articles):.1f} ms wall")
+
+    def split(self) -> None:
+        cpu = {k.rsplit("/", 1)[1]: float(v) for k, v in self.stats.items()
+               if k.startswith("dcradar/cpu_s/")}
+        crawl = self.sampler.cpu("crawl")
+        workers = self.sampler.cpu("crawl worker")
+        server = self.sampler.cpu("site server")
+        inline = workers == 0
+        in_main = sum(cpu.get(s, 0.0) for s in MAIN_STAGES) + (
+            sum(cpu.get(s, 0.0) for s in WORKER_STAGES) if inline else 0.0)
+        parts = [f"site server {server:.1f}",
+                 f"crawl process {crawl:.1f} (fetch+parse+schedule {crawl - in_main:.1f}, "
+                 + ", ".join(f"{s} {cpu.get(s, 0.0):.1f}" for s in MAIN_STAGES
+                             + (WORKER_STAGES if inline else ())) + ")"]
+        if not inline:
+            parts.append(f"workers {workers:.1f} (" + ", ".join(
+                f"{s} {cpu.get(s, 0.0):.1f}" for s in WORKER_STAGES)
+                + f", start-up+idle {workers - sum(cpu.get(s, 0.0) for s in WORKER_STAGES):.1f})")
+        total = crawl + workers + server
+        cores = os.cpu_count() or 1
+        parts.append(f"total {total:.1f} = {100 * total / (cores * self.crawl_s):.0f} % of "
+                     f"{cores} cores")
+        self.emit("stage_cpu_s", " | ".join(parts))
+        self.emit("cpu_per_page", f"{1000 * total / max(1, self.articles):.1f} ms")
+        tag_cpu = cpu.get("tag", 0.0)
+        if tag_cpu:
+            self.emit("tagging", f"{self.articles / tag_cpu:.1f} articles/s per core "
+                                 f"({tag_cpu:.1f} CPU s for {self.articles} articles)")
+
+    def anchor(self) -> None:
+        import trafilatura
+
+        note("anchor: plain trafilatura.extract on the stored article pages ...")
+        conn = sqlite3.connect(self.db)
+        seconds, count = 0.0, 0
+        trafilatura.extract("<html><body><p>warm up</p></body></html>")
+        for (blob,) in conn.execute("SELECT html_gz FROM pages WHERE kind = 'article' "
+                                    "ORDER BY url"):
+            html = gzip.decompress(blob).decode("utf-8", errors="replace")
+            started = time.perf_counter()
+            trafilatura.extract(html)
+            seconds += time.perf_counter() - started
+            count += 1
+        conn.close()
+        self.anchor_s = count / seconds
+        self.emit("trafilatura_anchor", f"{count} pages in {seconds:.1f} s = "
+                                        f"{self.anchor_s:.2f} pages/s (one process)")
+
+    def retag(self) -> None:
+        note("dcradar retag ...")
+        try:
+            seconds, _ = self.dcradar("retag", "--db", str(self.db), log="retag.log")
+        except SystemExit:  # reported, and the other figures still measured
+            last = (self.work / "retag.log").read_text().strip().splitlines()[-1:]
+            self.emit("retag", f"FAILED: {' '.join(last)[:300]}")
+            return
+        workers = len(self.sampler.by_role().get("retag worker", []))
+        self.emit("retag", f"{self.articles} articles in {seconds:.1f} s = "
+                           f"{self.articles / seconds:.1f} articles/s "
+                           f"({workers or 'no'} worker processes, start-up included)")
+
+    def datasette(self) -> None:
+        port = free_port()
+        note("dcradar serve: latency ...")
+        log = (self.work / "serve.log").open("w")
+        proc = subprocess.Popen([PY, "-m", "pipeline.cli", "serve", "--db", str(self.db),
+                                 "--port", str(port)], cwd=REPO, stderr=log,
+                                stdout=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 600
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"dcradar serve did not start; see {log.name}") from None
+                    time.sleep(0.5)
+            conn = sqlite3.connect(self.db)
+            projects = conn.execute("SELECT count(*) FROM projects").fetchone()[0]
+            matches = conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts "
+                                   "MATCH ?", [FTS_QUERY]).fetchone()[0]
+            conn.close()
+            for key, path, what in (
+                    ("datasette_projects_ms", PROJECTS_URL, f"{projects} projects"),
+                    ("datasette_fts_ms", FTS_URL, f"{FTS_QUERY!r} in {matches} articles")):
+                times = self._latency(base + path)
+                self.emit(key, f"median {statistics.median(times):.1f}, p95 "
+                               f"{percentile(times, 0.95):.1f} ({len(times)} requests of "
+                               f"{path}; {what})")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+            log.close()
+
+    def _latency(self, url: str) -> list[float]:
+        for _ in range(3):  # warm: page cache, SQLite cache, templates
+            urllib.request.urlopen(url, timeout=60).read()
+        times = []
+        for _ in range(self.requests):
+            started = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=60) as response:
+                response.read()
+                assert response.status == 200
+            times.append(1000 * (time.perf_counter() - started))
+        return times
+
+    def memory(self) -> None:
+        parts = []
+        for role, procs in sorted(self.sampler.by_role().items()):
+            if role.endswith("resource tracker"):
+                continue
+            peaks = sorted((p.peak_kb // 1024 for p in procs), reverse=True)
+            shown = ", ".join(str(x) for x in peaks[:4]) + (", ..." if len(peaks) > 4 else "")
+            parts.append(f"{role} {shown}")
+        parts.append(f"all processes at once {self.sampler.peak_total_kb // 1024}")
+        self.emit("peak_rss_mb", " | ".join(parts))
+
+    def run(self) -> None:
+        self.mirror()
+        self.crawl()
+        self.split()
+        self.anchor()
+        self.retag()
+        self.datasette()
+        self.sampler.stop()
+        self.memory()
+        self.emit("end_to_end_vs_trafilatura", f"{self.pages_s / self.anchor_s:.2f}")
+
+
+def machine() -> str:
+    mem = next((int(line.split()[1]) // 1024 for line in
+                Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal:")), 0)
+    return (f"{platform.node()}: nproc {os.cpu_count()}, {mem} MiB memory, "
+            f"Python {platform.python_version()}, load average "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, required=True, help="article pages in the mirror")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, help="DCRADAR_WORKERS for the crawl "
+                        "(default: the setting's default, one per CPU)")
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per URL")
+    parser.add_argument("--keep", type=Path, help="work here (mirror, database, logs) and keep it")
+    args = parser.parse_args(argv)
+    print(f"machine: {machine()}", flush=True)
+    print(f"command: python benchmarks/run.py {' '.join(argv or sys.argv[1:])}", flush=True)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        Run(args.pages, args.keep, args.seed, args.workers, args.requests).run()
+        return 0
+    with tempfile.TemporaryDirectory(prefix="dcradar-bench-") as tmp:
+        Run(args.pages, Path(tmp), args.seed, args.workers, args.requests).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Hostile and broken input, faults, and the public face (issue 7)."""

@@ -1,0 +1,113 @@
+"""Extraction and tagging in worker processes (pipeline/pool.py) store what inline ones do."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES, crawl
+
+from db.schema import TAG_COLUMNS
+from pipeline.pool import StagePool, TagBatcher, prepare_page, worker_count
+
+
+def snapshot(db: Path, bases: dict[str, str]) -> dict[str, set]:
+    """Rows that must not depend on where extraction ran (ports made neutral)."""
+    conn = sqlite3.connect(db)
+    tags = ", ".join(TAG_COLUMNS)
+    rows = {
+        "articles": set(conn.execute(
+            f"SELECT url, source, title, published, language, author, content_hash, "
+            f"word_count, {tags} FROM articles")),
+        "pages": set(conn.execute(
+            "SELECT url, status, kind, reason, content_hash, size, html_gz IS NOT NULL, "
+            "article_url FROM pages")),
+        "mentions": set(conn.execute(
+            "SELECT article_url, field, value, normalized, round(confidence, 6), sentence "
+            "FROM mentions")),
+    }
+    conn.close()
+
+    def neutral(value):
+        if isinstance(value, str):
+            for site, base in bases.items():
+                value = value.replace(base, site)
+        return value
+
+    return {k: {tuple(neutral(v) for v in row) for row in v} for k, v in rows.items()}
+
+
+def test_pool_stores_the_same_rows_as_inline(crawled, sample_server, tmp_path):
+    """The module's crawl ran with the default pool; an inline crawl must store the same."""
+    inline = tmp_path / "inline.db"
+    crawl(sample_server.sources, inline, "-s", "DCRADAR_WORKERS=0")
+    pooled, alone = snapshot(crawled, sample_server.bases), snapshot(inline, sample_server.bases)
+    for table in ("articles", "pages", "mentions"):
+        assert pooled[table] == alone[table], table
+    assert len(pooled["articles"]) >= 80 and len(pooled["mentions"]) > 100
+
+
+def test_workers_default_to_the_usable_cpus():
+    assert worker_count({}) == len(os.sched_getaffinity(0))
+    assert worker_count({"DCRADAR_WORKERS": "0"}) == 0
+    assert worker_count({"DCRADAR_WORKERS": 3}) == 3
+
+
+def test_a_page_whose_extraction_raises_is_reported_not_lost():
+    page = (SAMPLES / "sites" / "dev-a" / "2022" / "04" / "equinix-completes-mainone-acquisition"
+            / "index.html").read_bytes()
+    item = {"url": "http://x/a/", "kind": "article", "body": page, "encoding": "utf-8",
+            "final_url": "http://x/a/", "language": "en", "prune_xpaths": []}
+    done = prepare_page(item)  # no "source": article_record raises KeyError after extracting
+    assert done["article"] is None and done["error"] == "extraction-error: KeyError"
+    assert "KeyError" in done["traceback"] and done["html_gz"] and done["body_sha256"]
+    done = prepare_page({**item, "source": "dev-a"})
+    assert done["article"]["title"] == "Equinix completes $320m MainOne acquisition"
+    assert set(done["cpu"]) == {"compress", "extract"}
+
+
+def test_a_dead_worker_is_replaced_and_only_its_call_fails():
+    pool = StagePool(1, load_tagger=False)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            asyncio.run(pool.run(os._exit, 3))  # kills its worker, then the retry's
+        assert asyncio.run(pool.run(os.getpid)) != os.getpid()  # a fresh pool takes over
+        assert pool.restarts == 2
+    finally:
+        pool.shutdown()
+
+
+class FakePool:
+    """Tags ``text`` as its upper case; an article whose text is "bad" fails its batch."""
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    async def run(self, fn, items):
+        self.calls.append(len(items))
+        if any(text == "bad" for text, _, _ in items):
+            return {"status": "error", "error": "Traceback: bad article"}
+        return {"status": "ok", "cpu": 0.01,
+                "results": [({"text": text.upper()}, []) for text, _, _ in items]}
+
+
+def test_tags_go_in_batches_and_a_failing_batch_is_retried_one_by_one():
+    pool = FakePool()
+    cpu = []
+    batcher = TagBatcher(pool, size=2, wait_s=0.01, on_cpu=cpu.append)
+
+    async def tag_all(texts):
+        return await asyncio.gather(*(batcher.tag(t, "", "en") for t in texts))
+
+    done = asyncio.run(tag_all(["a", "b", "c"]))
+    assert [d["result"][0]["text"] for d in done] == ["A", "B", "C"]
+    assert pool.calls == [2, 1] and len(cpu) == 2  # a full batch, then the rest on time
+    pool.calls.clear()
+    done = asyncio.run(tag_all(["d", "bad"]))
+    assert done[0] == {"status": "ok", "result": ({"text": "D"}, [])}
+    assert done[1]["status"] == "error" and "bad article" in done[1]["error"]
+    assert pool.calls == [2, 1, 1]
