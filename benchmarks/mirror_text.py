@@ -22,6 +22,8 @@ _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[ ,.]\d{3})+|\d+(?:[.,]\d+)?)(?![\w
 _YEAR = re.compile(r"^(19|20)\d\d$")
 #: Share of generated articles made from articles about data-centre projects.
 RELEVANT_SHARE = 0.3
+#: Operator-city pairs the articles report on (a few hundred data-centre projects).
+IDENTITIES = 400
 
 
 @dataclass(frozen=True)
@@ -47,32 +49,29 @@ class TextMaker:
     """Sentence, heading and name pools per language, read from a corpus's labels."""
 
     def __init__(self, labels: list[dict]):
-        self.sentences: dict[str, list[str]] = {}
-        # Sentences of each source article, by language and by whether it is about a
-        # data-centre project (label ``relevant``).
-        self.by_article: dict[tuple[str, bool], list[list[str]]] = {}
+        self.sentences: dict[tuple[str, bool], list[str]] = {}
+        # (headline, sentences) of each source article, by language and by whether it
+        # reports a data-centre project (label ``relevant``).
+        self.by_article: dict[tuple[str, bool], list[tuple[str, list[str]]]] = {}
         self.headings: dict[str, list[str]] = {}
-        self.titles: dict[str, list[str]] = {}
         orgs: set[str] = set()
         cities: set[str] = set()
         for label in labels:
-            lang = label["language"]
-            self.titles.setdefault(lang, []).append(label["title"])
+            key = (label["language"], bool(label.get("relevant")))
             own: list[str] = []
             for para in label["body"].split("\n\n"):
                 para = para.strip()
                 if not para:
                     continue
                 if len(para.split()) <= 12 and not para.endswith((".", ":", "?", "!")):
-                    self.headings.setdefault(lang, []).append(para)
+                    self.headings.setdefault(label["language"], []).append(para)
                     continue
                 own.extend(s for s in _SENTENCE_END.split(para) if len(s.split()) >= 5)
-            self.sentences.setdefault(lang, []).extend(own)
             if own:
-                key = (lang, bool(label.get("relevant")))
-                self.by_article.setdefault(key, []).append(own)
-            for key in ("operators", "investors"):
-                orgs.update(label.get(key) or [])
+                self.sentences.setdefault(key, []).extend(own)
+                self.by_article.setdefault(key, []).append((label["title"], own))
+            for field in ("operators", "investors"):
+                orgs.update(label.get(field) or [])
             for names in (label.get("aliases") or {}).values():
                 orgs.update(n for n in names if len(n) > 2)
             cities.update(label.get("cities") or [])
@@ -81,6 +80,13 @@ class TextMaker:
         names = sorted(set(self.orgs) | set(self.cities), key=len, reverse=True)
         self._names = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
         self._city_set = set(self.cities)
+        # A news crawl reports the same projects again and again (announced, financed,
+        # built, opened), so the articles name a bounded set of operator-city pairs, not a
+        # new random pair each: the projects table stays the size real ones have.
+        rng = random.Random("identities")
+        self.identities = [(rng.choice(self.orgs), rng.choice(self.cities))
+                           for _ in range(IDENTITIES)]
+        self.backers = rng.sample(self.orgs, min(60, len(self.orgs)))
 
     @classmethod
     def from_corpus(cls, corpus: Path) -> TextMaker:
@@ -89,7 +95,7 @@ class TextMaker:
 
     @property
     def languages(self) -> list[str]:
-        return sorted(self.sentences)
+        return sorted({lang for lang, _ in self.sentences})
 
     def article(self, rng: random.Random, language: str) -> Article:
         """A new article in ``language``: 5-16 paragraphs of 1-4 sentences, maybe sub-headings.
@@ -97,25 +103,27 @@ class TextMaker:
         ~550 words on average: news articles run 400-800 words (the corpus's own
         are shorter, 265); the extractor's and the tagger's cost grow with them.
         """
-        swap: dict[str, str] = {}
         factor = rng.choice((0.5, 0.75, 1.5, 2, 3, 4))
+        chosen = rng.sample(self.identities, rng.choice((1, 1, 1, 2)))
+        names = _Names([org for org, _ in chosen] + rng.sample(self.backers, 2),
+                       [city for _, city in chosen], self._city_set)
 
         def vary(text: str) -> str:
-            text = self._names.sub(lambda m: self._swap(rng, swap, m.group(1)), text)
+            text = self._names.sub(lambda m: names.swap(m.group(1)), text)
             return _NUMBER.sub(lambda m: _scaled(m.group(1), factor), text)
 
-        # Most sentences from two source articles on one topic, a few from anywhere: an
-        # article about a handful of organisations and places, as real ones are, not about
-        # thirty. A minority of articles on the sources of a news crawl report data-centre
-        # projects; the rest is telecoms, fintech, energy and the like.
+        # Most sentences from two source articles on one topic, a few from others on it:
+        # an article about a handful of organisations and places, as real ones are. A
+        # minority of the articles on a news crawl's sources report data-centre projects;
+        # the rest is telecoms, fintech, energy and the like.
         topic = rng.random() < RELEVANT_SHARE
-        group = self.by_article.get((language, topic)) or self.by_article[(language, not topic)]
-        sources = [rng.choice(group) for _ in range(2)]
-        anywhere = self.sentences[language]
+        key = (language, topic) if (language, topic) in self.by_article else (language, not topic)
+        sources = [rng.choice(self.by_article[key]) for _ in range(2)]
+        others = self.sentences[key]
 
         def sentence() -> str:
             draw = rng.random()
-            pool = sources[0] if draw < 0.6 else sources[1] if draw < 0.9 else anywhere
+            pool = sources[0][1] if draw < 0.6 else sources[1][1] if draw < 0.9 else others
             return vary(rng.choice(pool))
 
         blocks: list[tuple[str, str]] = []
@@ -124,15 +132,24 @@ class TextMaker:
                 blocks.append(("h2", vary(rng.choice(self.headings[language]))))
             sentences = [sentence() for _ in range(rng.randint(1, 4))]
             blocks.append(("p", " ".join(sentences)))
-        title = vary(rng.choice(self.titles[language]))
-        return Article(title=title, blocks=tuple(blocks), language=language)
+        return Article(title=vary(sources[0][0]), blocks=tuple(blocks), language=language)
 
-    def _swap(self, rng: random.Random, swap: dict[str, str], name: str) -> str:
-        """The same replacement for a name throughout one article; cities stay cities."""
-        if name not in swap:
-            pool = self.cities if name in self._city_set else self.orgs
-            swap[name] = rng.choice(pool)
-        return swap[name]
+
+class _Names:
+    """One article's replacements: each name of the source sentences, the same each time,
+    organisations by the article's few organisations, cities by its cities."""
+
+    def __init__(self, orgs: list[str], cities: list[str], city_set: set[str]):
+        self.orgs, self.cities, self.city_set = orgs, cities, city_set
+        self.swaps: dict[str, str] = {}
+        self.used = {"org": 0, "city": 0}
+
+    def swap(self, name: str) -> str:
+        if name not in self.swaps:
+            kind, pool = ("city", self.cities) if name in self.city_set else ("org", self.orgs)
+            self.swaps[name] = pool[self.used[kind] % len(pool)]
+            self.used[kind] += 1
+        return self.swaps[name]
 
 
 def _scaled(number: str, factor: float) -> str:

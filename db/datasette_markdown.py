@@ -9,7 +9,8 @@ configuration on every string cell of every table page, and
 of a 50-row projects page. This module stands in for the plugin (same hooks,
 same output): the configuration is read once per Datasette instance and
 table, and cells of other columns return at once. ``swap_in`` makes the
-switch, from ``pipeline.serve.register_plugin``.
+switch, from ``pipeline.serve.register_plugin``. (The answer is cached per
+column: a configuration edited while Datasette runs applies after a restart.)
 """
 
 from __future__ import annotations
@@ -27,28 +28,26 @@ extra_template_vars = original.extra_template_vars
 prepare_jinja2_environment = original.prepare_jinja2_environment
 
 _PLUGIN = "datasette-render-markdown"
-_wanted: weakref.WeakKeyDictionary[Any, dict[tuple, tuple]] = weakref.WeakKeyDictionary()
+_wanted: weakref.WeakKeyDictionary[Any, dict[tuple, bool]] = weakref.WeakKeyDictionary()
 
 
-def _columns(datasette: Any, database: str | None, table: str | None) -> tuple:
-    """(columns, patterns) the plugin converts in this table, as it reads its configuration."""
+def _converts(datasette: Any, database: str | None, table: str | None, column: str) -> bool:
+    """Whether the plugin converts this column, as it reads its configuration (cached)."""
     per_table = _wanted.setdefault(datasette, {})
-    key = (database, table)
+    key = (database, table, column)
     if key not in per_table:
         config = datasette.plugin_config(_PLUGIN, database=database, table=table) or {}
         patterns = config.get("patterns")
-        per_table[key] = (frozenset(config.get("columns") or ()),
-                          tuple(["*_markdown"] if patterns is None else patterns))
+        patterns = ["*_markdown"] if patterns is None else patterns
+        per_table[key] = column in (config.get("columns") or ()) or \
+            any(fnmatch(column, p) for p in patterns)
     return per_table[key]
 
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str | None,
                 datasette: Any) -> Any:
-    if not isinstance(value, str):
-        return None
-    columns, patterns = _columns(datasette, database, table)
-    if column in columns or any(fnmatch(column, p) for p in patterns):
+    if isinstance(value, str) and _converts(datasette, database, table, column):
         return original.render_cell(value, column, table, database, datasette)
     return None
 
