@@ -95,17 +95,17 @@ def _parts_for(word: str) -> tuple[tuple[str, str], ...]:
                  if word.startswith(head))
 
 
-def cue_occurrences(normalized: str, words: list[tuple[int, str]]
+def cue_occurrences(normalized: str, tokens: list[tuple[int, str]]
                     ) -> list[tuple[int, int, str]]:
     """Every (start, end, cue name) occurrence of a cue part in a normalized text, sorted.
 
-    ``words`` are the text's (offset, word) pairs: a part begins with a space,
+    ``tokens`` are the text's (offset, word) pairs: a part begins with a space,
     so it can only start right before a word that extends its first word. A
     document's words are normalized once; any run of them is then asked which
     cues it holds by a range lookup instead of a fresh substring scan.
     """
     found = []
-    for at, word in words:
+    for at, word in tokens:
         for part, name in _parts_for(word):
             if normalized.startswith(part, at - 1):
                 found.append((at - 1, at - 1 + len(part), name))
