@@ -19,17 +19,21 @@ def test_killed_crawl_resumes_to_the_same_rows(sig, crawled, sample_server, tmp_
     total = len(baseline["pages"])
     db = tmp_path / "resumed.db"
     start = len(sample_server.requests())
+    # The log goes to a file, not a pipe: after SIGKILL, the crawl's worker processes may
+    # hold the pipe open for a moment after the crawl itself is gone.
+    log = (tmp_path / "first.log").open("w")
     proc = subprocess.Popen(crawl_cmd(sample_server.sources, db), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=log, text=True)
     try:
         wait_for(lambda: len(sample_server.requests()) - start >= total // 2 or
                  proc.poll() is not None, 120, "half of the crawl")
         assert proc.poll() is None, "the crawl ended before it could be interrupted"
         proc.send_signal(sig)
-        _, stderr = proc.communicate(timeout=120)
+        proc.wait(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
+        log.close()
     first_segment = len(sample_server.requests()) - start
     stored = query(db, "SELECT count(*) FROM pages")[0][0]
     assert 0 < stored < total, (stored, total)
