@@ -33,6 +33,9 @@ class Sampler:
     interval: float = 0.2
     procs: dict[int, Proc] = field(default_factory=dict)
     peak_total_kb: int = 0
+    #: The same without the processes of these roles (the test's own web server).
+    exclude: tuple[str, ...] = ("site server",)
+    peak_ours_kb: int = 0
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -65,7 +68,7 @@ class Sampler:
             fields = raw[raw.rindex(")") + 2:].split()
             parents[pid] = int(fields[1])
             stats[pid] = fields
-        total = 0
+        total = ours = 0
         for pid in sorted(stats):  # parents (lower pids) first, so workers know their role
             if not self._descends(pid, parents):
                 continue
@@ -77,7 +80,9 @@ class Sampler:
             rss, hwm = _memory_kb(pid)
             proc.peak_kb = max(proc.peak_kb, hwm)
             total += rss
+            ours += 0 if proc.role in self.exclude else rss
         self.peak_total_kb = max(self.peak_total_kb, total)
+        self.peak_ours_kb = max(self.peak_ours_kb, ours)
 
     def _descends(self, pid: int, parents: dict[int, int]) -> bool:
         seen = 0

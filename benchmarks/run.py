@@ -135,6 +135,7 @@ class Run:
             stats_file = self.work / "crawl-stats.json"
             extra = ["-s", f"DCRADAR_WORKERS={self.workers}"] if self.workers is not None else []
             note("crawling (dcradar crawl) ...")
+            load_before = os.getloadavg()[0]
             self.crawl_s, _ = self.dcradar(
                 "crawl", "--sources", str(sources), "--db", str(self.db), *FAST, *extra,
                 "-s", "STATS_CLASS=benchmarks.statsfile.JsonFileStatsCollector",
@@ -142,6 +143,7 @@ class Run:
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+        self.load_during = (load_before + os.getloadavg()[0]) / 2
         self.stats = json.loads(stats_file.read_text())
         log = (self.work / "crawl.log").read_text()
         if "tagging is off" in log or "tagging failed" in log:
@@ -184,7 +186,9 @@ class Run:
         parts.append(f"total {total:.1f} = {100 * total / (cores * self.crawl_s):.0f} % of "
                      f"{cores} cores")
         self.emit("stage_cpu_s", " | ".join(parts))
-        self.emit("cpu_per_page", f"{1000 * total / max(1, self.articles):.1f} ms")
+        self.cpu_per_page = total / max(1, self.articles)
+        self.emit("cpu_per_page", f"{1000 * self.cpu_per_page:.1f} ms (load average during "
+                                  f"the crawl: {self.load_during:.2f})")
         tag_cpu = cpu.get("tag", 0.0)
         if tag_cpu:
             self.emit("tagging", f"{self.articles / tag_cpu:.1f} articles/s per core "
@@ -195,19 +199,22 @@ class Run:
 
         note("anchor: plain trafilatura.extract on the stored article pages ...")
         conn = sqlite3.connect(self.db)
-        seconds, count = 0.0, 0
+        seconds, cpu, count = 0.0, 0.0, 0
         trafilatura.extract("<html><body><p>warm up</p></body></html>")
         for (blob,) in conn.execute("SELECT html_gz FROM pages WHERE kind = 'article' "
                                     "ORDER BY url"):
             html = gzip.decompress(blob).decode("utf-8", errors="replace")
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             trafilatura.extract(html)
             seconds += time.perf_counter() - started
+            cpu += time.process_time() - started_cpu
             count += 1
         conn.close()
         self.anchor_s = count / seconds
+        self.anchor_cpu = cpu / count
         self.emit("trafilatura_anchor", f"{count} pages in {seconds:.1f} s = "
-                                        f"{self.anchor_s:.2f} pages/s (one process)")
+                                        f"{self.anchor_s:.2f} pages/s (one process; "
+                                        f"{1000 * self.anchor_cpu:.1f} ms CPU a page)")
 
     def retag(self) -> None:
         note("dcradar retag ...")
@@ -277,12 +284,13 @@ class Run:
     def memory(self) -> None:
         parts = []
         for role, procs in sorted(self.sampler.by_role().items()):
-            if role.endswith("resource tracker"):
+            if role.endswith("resource tracker") or not any(p.peak_kb for p in procs):
                 continue
             peaks = sorted((p.peak_kb // 1024 for p in procs), reverse=True)
             shown = ", ".join(str(x) for x in peaks[:4]) + (", ..." if len(peaks) > 4 else "")
             parts.append(f"{role} {shown}")
-        parts.append(f"all processes at once {self.sampler.peak_total_kb // 1024}")
+        parts.append(f"all processes at once {self.sampler.peak_total_kb // 1024} "
+                     f"(dcradar's alone {self.sampler.peak_ours_kb // 1024})")
         self.emit("peak_rss_mb", " | ".join(parts))
 
     def run(self) -> None:
@@ -294,6 +302,12 @@ class Run:
         self.datasette()
         self.sampler.stop()
         self.memory()
+        cores = os.cpu_count() or 1
+        # What the ratio would be with every core ours: CPU a page, ours over the anchor's.
+        self.emit("cpu_bound_ratio", f"{cores * self.anchor_cpu / self.cpu_per_page:.2f} "
+                                     f"(= {cores} x {1000 * self.anchor_cpu:.1f} ms / "
+                                     f"{1000 * self.cpu_per_page:.1f} ms: the ratio below if "
+                                     f"the machine ran nothing else)")
         self.emit("end_to_end_vs_trafilatura", f"{self.pages_s / self.anchor_s:.2f}")
 
 

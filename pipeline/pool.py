@@ -21,7 +21,14 @@ group, and the crawl's graceful shutdown still needs its workers to finish
 the pages in flight. A worker that dies (a crash in a C extension, the OOM
 killer) breaks the pool; the pool is rebuilt and every page that was in
 flight is tried once more, so only the page that kills a worker twice is
-lost, and it is recorded with a reason like any broken page.
+lost, and it is recorded with a reason like any broken page. A worker also
+ends when the crawl process is gone (killed with SIGKILL): nothing is left
+running.
+
+Only article pages go to the workers; listings, feeds and sitemaps have
+nothing to extract and are stored at once (:class:`pipeline.stages.ExtractStage`).
+Tagging goes in small batches (:class:`TagBatcher`). ``dcradar retag`` uses
+the same workers, without the extractor (:mod:`pipeline.retag`).
 """
 
 from __future__ import annotations
@@ -48,8 +55,7 @@ logger = logging.getLogger(__name__)
 #: the Zyte benchmark pages): 18 % more bytes on disk for 4 % of the pipeline's CPU.
 HTML_GZ_LEVEL = 1
 #: Fields of a page item a worker needs to extract it (the rest stays in the crawl process).
-PAGE_FIELDS = ("url", "kind", "body", "encoding", "final_url", "source", "language",
-               "prune_xpaths")
+PAGE_FIELDS = ("kind", "body", "encoding", "final_url", "source", "language", "prune_xpaths")
 
 
 def available_cpus() -> int:
@@ -166,6 +172,7 @@ class StagePool:
         self.load_tagger = load_tagger
         self.load_extractor = load_extractor
         self.restarts = 0
+        self.users = 0  # stages of the crawl that share it (shared_pool, release_pool)
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -298,7 +305,6 @@ def shared_pool(crawler: Any) -> StagePool | None:
         load_tagger = crawler.settings.getbool("DCRADAR_TAG", True)
         pool = StagePool(workers, load_tagger=load_tagger)
         pool.warm_up()
-        pool.users = 0
         crawler.dcradar_pool = pool
         logger.info("extraction and tagging run in %d worker processes", workers)
     pool.users += 1

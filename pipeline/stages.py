@@ -109,8 +109,10 @@ class ExtractStage:
         # Only article pages go to a worker. Listings, feeds and sitemaps have nothing to
         # extract: they are stored at once, so that a crawl killed while the workers still
         # load the model has kept them (a resumed run replays their links from storage).
-        if self.pool is not None and item.get("body") and item.get("kind") == "article":
-            return self._in_worker(dict(item))
+        if self.pool is not None:
+            if item.get("body") and item.get("kind") == "article":
+                return self._in_worker(dict(item))
+            return self._inline(dict(item))
         started = time.perf_counter()
         item = self._inline(dict(item))
         add_cpu(self.crawler, "extract", time.perf_counter() - started)
@@ -135,21 +137,17 @@ class ExtractStage:
             done = await self.pool.run(prepare_page, page)
         except BrokenProcessPool:
             logger.error("extraction of %s killed its worker process twice", item.get("url"))
-            if item.get("kind") == "article":
-                item["reason"] = "extraction-error: worker-died"
+            item["reason"] = "extraction-error: worker-died"
             return _settle(item)
         except Exception as exc:  # the page is still stored (compressed by the store)
             logger.exception("extraction failed for %s", item.get("url"))
-            if item.get("kind") == "article":
-                item["reason"] = f"extraction-error: {type(exc).__name__}"
+            item["reason"] = f"extraction-error: {type(exc).__name__}"
             return _settle(item)
         started = time.perf_counter()
         item["html_gz"], item["body_sha256"] = done["html_gz"], done["body_sha256"]
-        if "article" in done:
-            item["article"] = done["article"]
-            item["encoding"] = done["encoding"]
-            if done.get("reason"):
-                item["reason"] = done["reason"]
+        item["article"], item["encoding"] = done["article"], done["encoding"]
+        if done.get("reason"):
+            item["reason"] = done["reason"]
         if done.get("error"):
             logger.error("extraction failed for %s\n%s", item.get("url"), done["traceback"])
             item["reason"] = done["error"]
