@@ -34,12 +34,14 @@ the same workers, without the extractor (:mod:`pipeline.retag`).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gzip
 import hashlib
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -54,6 +56,8 @@ logger = logging.getLogger(__name__)
 #: pages 4.3x where 6 does 5.1x, in a third of the time (2 ms a page instead of 6, on
 #: the Zyte benchmark pages): 18 % more bytes on disk for 4 % of the pipeline's CPU.
 HTML_GZ_LEVEL = 1
+#: prctl(2) option: a signal for this process when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 #: Fields of a page item a worker needs to extract it (the rest stays in the crawl process).
 PAGE_FIELDS = ("kind", "body", "encoding", "final_url", "source", "language", "prune_xpaths")
 
@@ -79,13 +83,21 @@ _TAGGER: Any = None
 _TAGGER_ERROR: str | None = None
 
 
-def _init_worker(load_tagger: bool, load_extractor: bool = True) -> None:
+def _init_worker(load_tagger: bool, load_extractor: bool = True,
+                 parent: int | None = None) -> None:
     """Worker initializer: survive the signals meant for the crawl, not the crawl itself;
-    load the model once."""
+    load the model once. ``parent`` is the crawl process's pid, taken there: the
+    crawl may die while this worker is still starting, and then ``os.getppid()``
+    here would already name init (or a subreaper), and the worker would wait for
+    the wrong process."""
     global _TAGGER, _TAGGER_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True,
+    parent = os.getppid() if parent is None else parent
+    _die_with_parent()
+    if os.getppid() != parent:  # the crawl is gone already
+        os._exit(0)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
                      name="parent-watch").start()
     if load_extractor:
         import pipeline.stages  # noqa: F401  (trafilatura, lxml: imported before the first page)
@@ -98,6 +110,24 @@ def _init_worker(load_tagger: bool, load_extractor: bool = True) -> None:
             _TAGGER = Tagger()
         except ModelError as exc:
             _TAGGER_ERROR = str(exc)
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel send SIGKILL to this worker when the crawl process dies.
+
+    Immediate even while the worker is busy in C code (lxml, liblinear), where
+    the watch thread cannot run. The kernel ties this to the *thread* that
+    started the worker; a pool is only ever used from the thread that made it
+    (the crawl's event loop, retag's loop), which lives as long as its process.
+    Best effort: elsewhere the watch thread does it.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -179,7 +209,7 @@ class StagePool:
         return ProcessPoolExecutor(max_workers=self.workers,
                                    mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker,
-                                   initargs=(self.load_tagger, self.load_extractor))
+                                   initargs=(self.load_tagger, self.load_extractor, os.getpid()))
 
     def warm_up(self) -> None:
         """Start every worker now (imports, model) instead of on the first pages."""

@@ -111,3 +111,62 @@ def test_tags_go_in_batches_and_a_failing_batch_is_retried_one_by_one():
     assert done[0] == {"status": "ok", "result": ({"text": "D"}, [])}
     assert done[1]["status"] == "error" and "bad article" in done[1]["error"]
     assert pool.calls == [2, 1, 1]
+
+
+_POOL_THEN_WAIT = """
+import sys, time
+from pipeline.pool import StagePool, _noop
+if __name__ == "__main__":
+    pool = StagePool(2, load_tagger=False, load_extractor=False)
+    # Two calls at once, so that both workers start; then their pids.
+    futures = [pool.submit(time.sleep, 1.0) for _ in range(2)]
+    [f.result() for f in futures]
+    print(" ".join(str(p) for p in pool._executor._processes), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
+def test_workers_end_when_the_crawl_process_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool_then_wait.py"
+    script.write_text(_POOL_THEN_WAIT)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(p) for p in workers)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in workers), "worker processes outlived the crawl"
+
+
+def test_a_worker_whose_crawl_died_during_its_start_up_ends_at_once():
+    import subprocess
+    import sys
+
+    # The initializer is told the crawl's pid; pid 1 is not this process's parent, as
+    # after a crawl died before its worker got that far.
+    code = ("from pipeline.pool import _init_worker\n"
+            "_init_worker(False, False, parent=1)\n"
+            "print('still running')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert "still running" not in done.stdout
