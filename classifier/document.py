@@ -33,17 +33,14 @@ class Doc:
         return sentences(self.text)
 
     @cached_property
-    def _words(self) -> tuple[list[list[tuple[int, int, str]]], list[list[tuple[int, int, str]]]]:
-        """Each sentence's tokens as written (offsets in the sentence) and normalized
-        (absolute offsets, lower-case, accent-free), from one pass over the text.
+    def _sentence_spans(self) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
+        """The text's tokens (one pass) and each sentence's slice of them.
 
-        The text is tokenised once: tokens are made per whitespace-separated chunk
-        and sentences end at whitespace, so each token falls in one sentence as is.
+        Tokens are made per whitespace-separated chunk and sentences end at
+        whitespace, so each token falls in one sentence as is.
         """
         tokens = words(self.text)
-        plain = strip_accents(self.text)   # one character per character: offsets hold
-        as_written: list[list[tuple[int, int, str]]] = []
-        normalized: list[list[tuple[int, int, str]]] = []
+        spans = []
         k, n = 0, len(tokens)
         for s in self.sentences:
             while k < n and tokens[k][0] < s.start:
@@ -51,21 +48,30 @@ class Doc:
             first = k
             while k < n and tokens[k][1] <= s.end:
                 k += 1
-            mine = tokens[first:k]
-            base = s.start
-            as_written.append([(a - base, b - base, w) for a, b, w in mine])
-            normalized.append([(a, b, plain[a:b].lower()) for a, b, _ in mine])
-        return as_written, normalized
+            spans.append((first, k))
+        return tokens, spans
 
     @cached_property
     def sentence_tokens(self) -> list[list[tuple[int, int, str]]]:
-        """Words of each sentence as written, with offsets into the sentence."""
-        return self._words[0]
+        """Words of each sentence as written, with offsets into the sentence.
+
+        Only organisation candidates read these, and only relevant articles
+        have their candidates built: most documents never need them.
+        """
+        tokens, spans = self._sentence_spans
+        out = []
+        for s, (first, stop) in zip(self.sentences, spans, strict=True):
+            base = s.start
+            out.append([(a - base, b - base, w) for a, b, w in tokens[first:stop]])
+        return out
 
     @cached_property
     def sentence_words(self) -> list[list[tuple[int, int, str]]]:
         """Words of each sentence with absolute offsets, lower-cased and accent-free."""
-        return self._words[1]
+        tokens, spans = self._sentence_spans
+        plain = strip_accents(self.text)   # one character per character: offsets hold
+        return [[(a, b, plain[a:b].lower()) for a, b, _ in tokens[first:stop]]
+                for first, stop in spans]
 
     @cached_property
     def flat_words(self) -> tuple[list[str], int]:

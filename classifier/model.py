@@ -23,6 +23,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
+from classifier import linear
 from classifier.candidates import DocCandidates, doc_candidates
 from classifier.cues import cues_in
 from classifier.document import LEAD_CHARS, Doc
@@ -228,11 +229,12 @@ class TaggerModel:
 
     def relevance_scores(self, cands: list[DocCandidates]) -> np.ndarray:
         """P(relevant): the text model's view combined with where the data centres are."""
-        text_p = self.relevance.predict_proba([text_terms(c.doc) for c in cands])[:, 1]
+        text_p = linear.predict_proba(self.relevance,
+                                      [text_terms(c.doc) for c in cands])[:, 1]
         if self.relevance_stack is None:
             return text_p
         rows = [_stack_row(p, c) for p, c in zip(text_p, cands, strict=True)]
-        return self.relevance_stack.predict_proba(rows)[:, 1]
+        return linear.predict_proba(self.relevance_stack, rows)[:, 1]
 
     def predict(self, cands: list[DocCandidates]) -> list[dict[str, Any]]:
         """Tags for prepared documents, in FORMAT.md's prediction shape.
@@ -247,7 +249,8 @@ class TaggerModel:
                    if rel[i] >= self.thresholds.get("relevant", 0.5) and dc.doc.body.strip()]
         chosen = [cands[i] for i in passing]
         probs = {name: self._candidate_probs(name, chosen) for name in FIELDS}
-        events = self.event.predict([lead_text(c.doc) for c in chosen]) if chosen else []
+        events = linear.predict(self.event, [lead_text(c.doc) for c in chosen]) \
+            if chosen else []
         out = []
         for i in range(len(cands)):
             tags = _empty_tags()
@@ -264,7 +267,7 @@ class TaggerModel:
         rows = [_with_known(c.features, c.forms, known) for dc in cands for c in getattr(dc, name)]
         if not rows:
             return [np.zeros((0, 3 if name == "orgs" else 2)) for _ in cands]
-        probs = self.roles[name].predict_proba(rows)
+        probs = linear.predict_proba(self.roles[name], rows)
         out, at = [], 0
         for dc in cands:
             n = len(getattr(dc, name))
