@@ -92,6 +92,7 @@ def _pool_tagging(workers: int) -> Callable[[Iterable[Rows]], Iterator[tuple[Row
     """Batches tagged in worker processes, a few in flight, results in order."""
     def tag(batches: Iterable[Rows]) -> Iterator[tuple[Rows, Tagged]]:
         pool = StagePool(workers, load_extractor=False)
+        pool.warm_up()  # every worker loads the model now, while the first rows are read
         pending: deque[tuple[Rows, Future]] = deque()
         try:
             for rows in batches:
