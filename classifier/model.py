@@ -9,6 +9,7 @@ out-of-fold predictions inside the training data, never on the test data.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,25 @@ class NumericDictVectorizer(DictVectorizer):
     the same columns. (Hashing the names was faster still, but made liblinear's
     training four times slower over 2**18 columns.)
     """
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The vocabulary as one JSON string: skops writes a dict entry by entry and
+        # audits every entry on load (17,000 names: a second and a half of each
+        # worker's start-up); one string is one entry. The names list follows from it.
+        state = dict(super().__getstate__())
+        if isinstance(state.get("vocabulary_"), dict):
+            state["vocabulary_"] = json.dumps({str(k): int(v)
+                                               for k, v in state["vocabulary_"].items()})
+            state.pop("feature_names_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        if isinstance(state.get("vocabulary_"), str):
+            vocabulary = json.loads(state["vocabulary_"])
+            state["vocabulary_"] = vocabulary
+            state["feature_names_"] = sorted(vocabulary, key=vocabulary.__getitem__)
+        super().__setstate__(state)
 
     def transform(self, X):
         vocabulary = self.vocabulary_

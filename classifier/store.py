@@ -25,7 +25,7 @@ from classifier.model import TaggerModel
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "tagger.skops"
 METRICS_PATH = MODEL_DIR / "metrics.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: vectorizer vocabularies stored as one JSON string each
 #: Types a model file may hold: scikit-learn's, numpy's and scipy's, and our own
 #: transformers in classifier.model (the code that is doing the loading).
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "classifier.model.")

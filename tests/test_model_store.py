@@ -39,3 +39,27 @@ def test_a_file_with_foreign_types_is_refused(tmp_path):
     sio.dump({"format": 1, "payload": Foreign()}, path)
     with pytest.raises(ModelError, match="holds types outside"):
         load_model(path)
+
+
+def test_a_vectorizer_vocabulary_is_one_entry_in_the_file_and_reads_back_the_same(tmp_path):
+    from classifier.model import NumericDictVectorizer
+
+    rows = [{"w=backed": 1.0, "w=by": 2.0}, {"cue=finance": 1.0, "w=é": 0.5}]
+    vec = NumericDictVectorizer().fit(rows)
+    path = tmp_path / "vec.skops"
+    sio.dump(vec, path)
+    # One string, not one node per name: that is what keeps loading the model fast.
+    assert isinstance(vec.__getstate__()["vocabulary_"], str)
+    back = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert back.vocabulary_ == vec.vocabulary_
+    assert back.feature_names_ == vec.feature_names_
+    assert (back.transform(rows) != vec.transform(rows)).nnz == 0
+
+
+def test_a_model_file_of_the_previous_format_is_refused(tmp_path):
+    state = sio.load(MODEL_PATH, trusted=sio.get_untrusted_types(file=MODEL_PATH))
+    state["format"] = 1
+    path = tmp_path / "format1.skops"
+    sio.dump(state, path, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(ModelError, match="Rebuild it with `dcradar train`"):
+        load_model(path)
