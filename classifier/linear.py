@@ -65,8 +65,9 @@ def _hashed_counts(step: HashingVectorizer, X: Any) -> Any:
     """``step.transform(X)``, each distinct term hashed once with its count.
 
     The vectorizer hashes every occurrence and then sums the duplicates; an
-    article's terms and word pairs repeat (a 600-word article has some 1,300
-    terms, 800 of them distinct). The sums are whole numbers either way.
+    article's terms and word pairs repeat (the benchmark mirror's 630-word
+    articles: 1,290 terms, 570 of them distinct). The sums are whole numbers
+    either way.
     """
     analyze = step.build_analyzer()
     hasher = FeatureHasher(n_features=step.n_features, input_type="dict", dtype=step.dtype,
