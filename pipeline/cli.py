@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 import subprocess
 import sys
@@ -33,7 +34,29 @@ def _settings_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """A command group that imports some of its commands only when they are used.
+
+    ``nightly``, ``worker``, ``ingest`` and ``deploy`` pull in Scrapy, scrapy-redis
+    and Redis: a second of imports that every ``dcradar`` command paid up front,
+    and so did every worker process of a crawl or a retag, which imports the
+    command's main module again (multiprocessing starts workers by spawning).
+    """
+
+    lazy = {"nightly": "pipeline.nightly:nightly", "worker": "pipeline.ingest:worker",
+            "ingest": "pipeline.ingest:ingest", "deploy": "pipeline.scrapyd:deploy_cmd"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attr = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup)
 @click.version_option(package_name="dcradar")
 def cli() -> None:
     """dcradar: African data-centre projects from the news, into SQLite and Datasette."""
@@ -268,17 +291,6 @@ def eval_cmd(corpus: str, cv: str) -> None:
     click.echo(report["baseline"]["_text"])
 
 
-def _add_nightly_commands() -> None:
-    """nightly, worker, ingest and deploy live in their own modules (issue 5)."""
-    from pipeline.ingest import ingest, worker
-    from pipeline.nightly import nightly
-    from pipeline.scrapyd import deploy_cmd
-
-    for command in (nightly, worker, ingest, deploy_cmd):
-        cli.add_command(command)
-
-
-_add_nightly_commands()
 cli.add_command(build_projects_cmd)
 
 

@@ -68,3 +68,19 @@ def test_demo_twice_updates_the_same_rows(tmp_path):
     conn = sqlite3.connect(db)
     assert [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("pages", "articles")] == first
+
+
+def test_the_command_module_leaves_scrapy_and_redis_to_the_commands_that_use_them():
+    # Every worker process of a crawl or a retag imports the command's main module again.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, pipeline.cli\n"
+            "print(sorted(m for m in ('scrapy', 'scrapy_redis', 'redis', 'twisted')"
+            " if m in sys.modules))\n"
+            "print(pipeline.cli.cli.get_command(None, 'nightly').name)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "nightly"]
