@@ -19,8 +19,10 @@ import json
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from itertools import cycle, islice
 from pathlib import Path
 
 import lxml.html
@@ -171,6 +173,16 @@ def load_layout(corpus: Path, label: dict) -> Layout | None:
                   parts=SLOT.split(text), jsonld=jsonld)
 
 
+def _fill(budget: int, piece: Callable[[], str]) -> str:
+    """Pieces from ``piece()``, joined, until they reach ``budget`` characters (the last
+    one may go past it)."""
+    out, size = [], 0
+    while size < budget:
+        out.append(piece())
+        size += len(out[-1])
+    return "".join(out)
+
+
 def _slots(text: str, label: dict, description: str | None) -> str:
     """Put slots where the page names its own URL, headline, description and date."""
     text = text.replace(label["path"], "@@PATH@@").replace("@@SELF@@", "{{BASE}}@@PATH@@")
@@ -287,13 +299,8 @@ class Padding:
                 f'd="{d}"/></symbol>')
 
     def _take(self, pool: list[str], budget: int, rng: random.Random) -> str:
-        out, size = [], 0
-        start = rng.randrange(len(pool))
-        while size < budget:
-            piece = pool[(start + len(out)) % len(pool)]
-            out.append(piece)
-            size += len(piece)
-        return "".join(out)
+        pieces = islice(cycle(pool), rng.randrange(len(pool)), None)
+        return _fill(budget, lambda: next(pieces))
 
     def blocks(self, rng: random.Random, budget: int, links: list[str],
                cards: list[tuple[str, str, str]]) -> dict[str, str]:
@@ -339,15 +346,17 @@ class Padding:
                 f'"{rng.choice(self.words)}"}}\'>'
                 f"{self._icon_use(rng)}<span>{html.escape(label)}</span></a></li>")
 
+    def _links(self, rng: random.Random, links: list[str]) -> str:
+        return "".join(self._link(rng, links) for _ in range(rng.randint(4, 8)))
+
     def _menu(self, rng: random.Random, budget: int, links: list[str]) -> str:
-        out, size = [f'<nav class="site-menu {self._cls()}" aria-label="All sections"><ul>'], 0
-        while size < budget:
-            col = "".join(self._link(rng, links) for _ in range(rng.randint(4, 8)))
-            piece = (f'<li class="{self._cls(2)}"><span class="{self._cls(2)}">'
-                     f"{rng.choice(self.words)}</span><ul>{col}</ul></li>")
-            out.append(piece)
-            size += len(piece)
-        return "".join(out) + "</ul></nav>"
+        def column() -> str:
+            col = self._links(rng, links)
+            return (f'<li class="{self._cls(2)}"><span class="{self._cls(2)}">'
+                    f"{rng.choice(self.words)}</span><ul>{col}</ul></li>")
+
+        return (f'<nav class="site-menu {self._cls()}" aria-label="All sections"><ul>'
+                + _fill(budget, column) + "</ul></nav>")
 
     def _placeholder(self, rng: random.Random) -> str:
         """A blurred-image placeholder as a data URI, as lazy-loading themes inline them."""
@@ -356,61 +365,55 @@ class Padding:
 
     def _cards(self, rng: random.Random, budget: int, cards: list[tuple[str, str, str]]) -> str:
         heading = "More stories" if self.language == "en" else "Plus d'articles"
-        out, size = [f'<section class="more-stories {self._cls(1)}"><h2>{heading}</h2>'
-                     f'<div class="{self._cls(2)}">'], 0
-        k = 0
-        while size < budget and cards:
-            path, title, _ = cards[k % len(cards)]
-            k += 1
+        top = (f'<section class="more-stories {self._cls(1)}"><h2>{heading}</h2>'
+               f'<div class="{self._cls(2)}">')
+        stories = cycle(cards)
+
+        def card() -> str:
+            path, title, _ = next(stories)
             img = f"/img/{rng.randrange(10 ** 6)}"
             srcset = ", ".join(f"{img}-{w}.webp {w}w" for w in (320, 480, 640, 960, 1280))
-            piece = (f'<div class="card {self._cls(3)}" data-id="{rng.randrange(10 ** 6)}">'
-                     f'<a class="{self._cls(2)}" href="{path}"><picture class="{self._cls(2)}">'
-                     f'<source type="image/webp" srcset="{srcset}" sizes="(min-width:1024px) '
-                     f'25vw,50vw"><img loading="lazy" decoding="async" src="'
-                     f'{rng.choice(self.placeholders)}" alt="" width="640" height="360"></picture>'
-                     f'<h3 class="{self._cls(2)}">{html.escape(title)}</h3></a></div>')
-            out.append(piece)
-            size += len(piece)
-        return "".join(out) + "</div></section>"
+            return (f'<div class="card {self._cls(3)}" data-id="{rng.randrange(10 ** 6)}">'
+                    f'<a class="{self._cls(2)}" href="{path}"><picture class="{self._cls(2)}">'
+                    f'<source type="image/webp" srcset="{srcset}" sizes="(min-width:1024px) '
+                    f'25vw,50vw"><img loading="lazy" decoding="async" src="'
+                    f'{rng.choice(self.placeholders)}" alt="" width="640" height="360"></picture>'
+                    f'<h3 class="{self._cls(2)}">{html.escape(title)}</h3></a></div>')
+
+        return top + (_fill(budget, card) if cards else "") + "</div></section>"
 
     def _ads(self, rng: random.Random, budget: int) -> str:
-        out, size = [], 0
-        while size < budget:
-            piece = (f'<div class="ad-slot {self._cls(2)}" id="div-gpt-ad-{rng.randrange(10 ** 9)}"'
-                     f' data-ad-unit="/{rng.randrange(10 ** 5)}/news/{rng.choice(self.words)}"'
-                     f' data-sizes="[[728,90],[970,250],[300,250]]" data-targeting=\'{{"pos":'
-                     f'"{rng.choice(("top", "mid", "btf"))}","kw":["{rng.choice(self.words)}"]}}\'>'
-                     f'<noscript><img src="https://pixel.example.net/p.gif?u='
-                     f'{rng.randrange(10 ** 9)}" alt=""></noscript></div>')
-            out.append(piece)
-            size += len(piece)
-        return "".join(out)
+        def slot() -> str:
+            return (f'<div class="ad-slot {self._cls(2)}" id="div-gpt-ad-{rng.randrange(10 ** 9)}"'
+                    f' data-ad-unit="/{rng.randrange(10 ** 5)}/news/{rng.choice(self.words)}"'
+                    f' data-sizes="[[728,90],[970,250],[300,250]]" data-targeting=\'{{"pos":'
+                    f'"{rng.choice(("top", "mid", "btf"))}","kw":["{rng.choice(self.words)}"]}}\'>'
+                    f'<noscript><img src="https://pixel.example.net/p.gif?u='
+                    f'{rng.randrange(10 ** 9)}" alt=""></noscript></div>')
+
+        return _fill(budget, slot)
 
     def _modals(self, rng: random.Random, budget: int) -> str:
         """Hidden dialogs (log-in, newsletter, consent settings): forms, few words."""
-        out, size = [], 0
-        while size < budget:
+        def dialog() -> str:
             fields = "".join(
                 f'<div class="{self._cls(2)}"><label for="f{rng.randrange(10 ** 6)}" '
                 f'class="{self._cls(2)}">{rng.choice(self.words)}</label><input '
                 f'id="f{rng.randrange(10 ** 6)}" class="{self._cls(3)}" type="'
                 f'{rng.choice(("email", "text", "checkbox"))}" autocomplete="off"></div>'
                 for _ in range(rng.randint(2, 6)))
-            piece = (f'<div class="modal {self._cls(2)}" role="dialog" aria-hidden="true" '
-                     f'hidden><form class="{self._cls(2)}" method="post" action="/account/">'
-                     f'{fields}<button class="{self._cls(3)}" type="submit">'
-                     f"{self._icon_use(rng)}OK</button></form></div>")
-            out.append(piece)
-            size += len(piece)
-        return "".join(out)
+            return (f'<div class="modal {self._cls(2)}" role="dialog" aria-hidden="true" '
+                    f'hidden><form class="{self._cls(2)}" method="post" action="/account/">'
+                    f'{fields}<button class="{self._cls(3)}" type="submit">'
+                    f"{self._icon_use(rng)}OK</button></form></div>")
+
+        return _fill(budget, dialog)
 
     def _footer(self, rng: random.Random, budget: int, links: list[str]) -> str:
-        out, size = [f'<footer class="site-footer {self._cls()}"><div class="{self._cls(2)}">'], 0
-        while size < budget:
-            col = "".join(self._link(rng, links) for _ in range(rng.randint(4, 8)))
-            piece = (f'<div class="{self._cls(2)}"><h4>{rng.choice(self.words)}</h4>'
-                     f"<ul>{col}</ul></div>")
-            out.append(piece)
-            size += len(piece)
-        return "".join(out) + "</div></footer>"
+        def column() -> str:
+            col = self._links(rng, links)
+            return (f'<div class="{self._cls(2)}"><h4>{rng.choice(self.words)}</h4>'
+                    f"<ul>{col}</ul></div>")
+
+        return (f'<footer class="site-footer {self._cls()}"><div class="{self._cls(2)}">'
+                + _fill(budget, column) + "</div></footer>")
