@@ -25,6 +25,16 @@ ROWS = [
 ]
 
 
+def _table(path) -> sqlite3.Connection:
+    """Table ``t`` holding ``ROWS``, committed; the open connection, for more writes."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, tags TEXT, body TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)",
+                     [(i, json.dumps(tags), body) for i, tags, body in ROWS])
+    conn.commit()
+    return conn
+
+
 def _facet(db_path, query: str) -> dict:
     register_plugin()
     ds = Datasette([str(db_path)])
@@ -39,12 +49,7 @@ def _facet(db_path, query: str) -> dict:
 
 def test_keyed_array_facet_counts_rows_once_per_value(tmp_path):
     path = tmp_path / "facets.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, tags TEXT, body TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?, ?, ?)",
-                     [(i, json.dumps(tags), body) for i, tags, body in ROWS])
-    conn.commit()
-    conn.close()
+    _table(path).close()
     expected = Counter(tag for _, tags, _ in ROWS for tag in set(tags))
     facets = _facet(path, "_facet_array=tags")
     got = {r["value"]: r["count"] for r in facets["tags"]["results"]}
@@ -66,11 +71,7 @@ def test_the_hook_swaps_the_class():
 
 def test_facets_are_counted_again_after_a_write(tmp_path):
     path = tmp_path / "cache.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE t (id TEXT PRIMARY KEY, tags TEXT, body TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?, ?, ?)",
-                     [(i, json.dumps(tags), body) for i, tags, body in ROWS])
-    conn.commit()
+    conn = _table(path)
     query = "_facet_array=tags&_facet=body"
     first = _facet(path, query)
     assert _facet(path, query) == first  # from the cache
