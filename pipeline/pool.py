@@ -62,6 +62,11 @@ PR_SET_PDEATHSIG = 1
 PAGE_FIELDS = ("kind", "body", "encoding", "final_url", "source", "language", "prune_xpaths")
 
 
+def stored_body(body: bytes) -> tuple[str, bytes]:
+    """What ``pages`` keeps of a raw body: its SHA-256 (hex) and its gzip at ``HTML_GZ_LEVEL``."""
+    return hashlib.sha256(body).hexdigest(), gzip.compress(body, compresslevel=HTML_GZ_LEVEL)
+
+
 def available_cpus() -> int:
     """CPUs this process may run on (its affinity mask, not the machine's count)."""
     if hasattr(os, "sched_getaffinity"):
@@ -156,9 +161,8 @@ def prepare_page(page: dict[str, Any]) -> dict[str, Any]:
     from pipeline.stages import article_record
 
     started = time.process_time()
-    body = page["body"]
-    out: dict[str, Any] = {"html_gz": gzip.compress(body, compresslevel=HTML_GZ_LEVEL),
-                           "body_sha256": hashlib.sha256(body).hexdigest(), "cpu": {}}
+    digest, html_gz = stored_body(page["body"])
+    out: dict[str, Any] = {"html_gz": html_gz, "body_sha256": digest, "cpu": {}}
     now = time.process_time()
     out["cpu"]["compress"] = now - started
     if page.get("kind") == "article":

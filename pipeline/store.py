@@ -6,8 +6,6 @@ item in flight, and a re-run of the same crawl rewrites rows in place.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 import logging
 from collections import Counter
@@ -17,7 +15,7 @@ from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags
 from db.writes import upsert_article, upsert_page, upsert_source
 from pipeline.cputime import timed
-from pipeline.pool import HTML_GZ_LEVEL
+from pipeline.pool import stored_body
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +66,7 @@ class StorePipeline:
         # A worker process may have hashed and compressed the body already (pipeline/pool.py).
         digest, html_gz = item.pop("body_sha256", None), item.pop("html_gz", None)
         if body and (digest is None or html_gz is None):
-            digest = hashlib.sha256(body).hexdigest()
-            html_gz = gzip.compress(body, compresslevel=HTML_GZ_LEVEL)
+            digest, html_gz = stored_body(body)
         page["content_hash"] = digest if body else None
         page["html_gz"] = html_gz if body else None
         page["article_url"] = article["url"] if article else None
