@@ -26,7 +26,7 @@ from spiders.discovery import (
     page_links,
     sitemap_links,
 )
-from spiders.failures import failure_reason
+from spiders.failures import MAX_REASON, failure_reason
 from spiders.frontier import (
     IMPROVED,
     NEW,
@@ -124,8 +124,7 @@ class NewsSpider(scrapy.Spider):
         elif verdict == IMPROVED and links:
             yield from self._follow_links(source, links, hops, listing_pages)
         elif verdict == OVER_BUDGET:
-            self.spent.add(source.name)
-            self._count(source.name, "over_budget")
+            self._budget_spent(source)
 
     def _count(self, source: str, counter: str, n: int = 1) -> None:
         """Add ``n`` to a ``crawl_runs`` counter (nothing when run outside a crawler)."""
@@ -147,10 +146,14 @@ class NewsSpider(scrapy.Spider):
         if verdict == NEW:
             return None
         if verdict == OVER_BUDGET:
-            self.spent.add(source.name)
-            self._count(source.name, "over_budget")
+            self._budget_spent(source)
             return "redirect-over-budget"
-        return f"redirect-to-crawled: {url}"[:200]
+        return f"redirect-to-crawled: {url}"[:MAX_REASON]
+
+    def _budget_spent(self, source: Source) -> None:
+        """The frontier refused a URL of ``source`` as over its page budget."""
+        self.spent.add(source.name)
+        self._count(source.name, "over_budget")
 
     def _spent(self, source: Source, left: int) -> bool:
         """True (and the ``left`` links counted as over budget) once the budget is spent."""
@@ -226,7 +229,7 @@ class NewsSpider(scrapy.Spider):
         try:
             links = list(feed_links(response.body, response.url))
         except Exception as exc:  # hostile or unreadable XML: record, never crash
-            yield self._item(response, kind="feed", reason=f"bad-feed: {exc}"[:200])
+            yield self._item(response, kind="feed", reason=f"bad-feed: {exc}"[:MAX_REASON])
             return
         reason = "feed" if links else "feed-without-entries"
         # The body is kept so that a later 304 can still yield the feed's links.
@@ -251,7 +254,7 @@ class NewsSpider(scrapy.Spider):
             links = list(sitemap_links(response.body, response.url, strict=True,
                                        limit=MAX_SITEMAP_URLS + 1))
         except Exception as exc:  # malformed or hostile XML: record, never crash
-            yield self._item(response, kind="sitemap", reason=f"bad-sitemap: {exc}"[:200])
+            yield self._item(response, kind="sitemap", reason=f"bad-sitemap: {exc}"[:MAX_REASON])
             return
         reason = "sitemap"
         if len(links) > MAX_SITEMAP_URLS:
@@ -295,7 +298,7 @@ class NewsSpider(scrapy.Spider):
                 (url, link.is_pagination) for link in page_links(sel, response.url)
                 if source.allows(url := normalize_url(link.url)) and not is_asset_url(url)]
         except Exception as exc:  # lxml gives up on some pathological markup
-            yield self._item(response, kind="other", reason=f"unparseable: {exc}"[:200],
+            yield self._item(response, kind="other", reason=f"unparseable: {exc}"[:MAX_REASON],
                              keep_body=True)
             return
         # The links are kept with the page, and its distance is the shortest found so far.
