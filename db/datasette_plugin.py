@@ -32,6 +32,13 @@ The public face shows no internal path (issue 7):
   ``fts3_tokenizer()`` (leaks a pointer, the first step of known SQLite
   exploits), ``load_extension()`` and ``ATTACH`` are refused (so Datasette's
   ``crossdb`` setting, off by default, cannot be turned on).
+
+``prepare_connection`` also has SQLite read the file through a memory map
+(``PRAGMA mmap_size``): a search and its facets look up each matching article
+by rowid, and through ``read()`` every page looked up is a system call and a
+copy; mapped, the lookups of a search on 20,000 articles take half the time
+(issue 6). Datasette's connections only read, and SQLite remaps when a writer
+(a nightly crawl) grows the file.
 """
 
 from __future__ import annotations
@@ -119,8 +126,14 @@ def authorize(action: int, arg1: str | None, arg2: str | None, db_name: str | No
     return sqlite3.SQLITE_OK
 
 
+#: Bytes of a database file read through a memory map (SQLite caps this at its own
+#: compile-time limit, 2 GB by default; beyond it pages are read as usual).
+MMAP_BYTES = 2**31
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.set_authorizer(authorize)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -106,3 +107,115 @@ def test_markdown_columns_still_render_and_others_are_left_alone(tmp_path):
     html = asyncio.run(page())
     assert "<strong>bold</strong>" in html
     assert "some **star** words" in html
+
+
+# -- one query for every facet of a page -------------------------------------------------
+
+MIXED = [
+    # id, kind (ties, NULL), n (numbers and text in one column), tags (repeats, empty,
+    # NULL, a bare string, a JSON null), more, count (a column named like the SQL), body
+    ("r1", "a", 1, ["NG", "KE", "NG"], ["x"], "p", "alpha wind"),
+    ("r2", "b", "1", ["KE"], [], "p", "beta wind"),
+    ("r3", None, 2, [], None, "q", "gamma"),
+    ("r4", "a", 2.5, None, ["x", "y"], None, "delta wind"),
+    ("r5", "c", None, "NG", ["y"], "q", "epsilon"),
+    ("r6", "b", 1, ["MA", None, None], ["z", "x"], "p", "zeta wind"),
+    ("r7", "c", "b", ["ZA", "KE", "MA"], ["y", "y"], "r", "eta wind"),
+]
+QUERIES = [
+    "_facet=kind&_facet=n&_facet_array=tags&_facet_array=more&_facet=count",
+    "_facet=kind&_facet_array=tags&kind=a",                       # a filter, a selected value
+    "_facet=n&_facet_array=tags&_facet_array=more&tags__arraycontains=KE",
+    "_facet=kind&_facet=n&_facet_array=tags&_search=wind",          # full-text search
+    "_facet=kind&_facet=n&_facet_array=tags&_facet_array=more&_facet_size=2",  # cut, ties
+    "_facet=kind&_facet=kind&_facet_array=tags&_facet=tags",        # twice; both kinds on one
+]
+
+
+def _mixed_db(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE m (id TEXT PRIMARY KEY, kind TEXT, n, tags TEXT, more TEXT, "
+                 "[count] TEXT, body TEXT)")
+    conn.executemany("INSERT INTO m VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        (i, k, n, None if t is None else json.dumps(t), None if m is None else json.dumps(m),
+         c, b) for i, k, n, t, m, c, b in MIXED])
+    conn.execute("CREATE VIRTUAL TABLE m_fts USING fts5 (body, content='m')")
+    conn.execute("INSERT INTO m_fts (rowid, body) SELECT rowid, body FROM m")
+    conn.commit()
+    conn.close()
+
+
+def _facet_page(path: Path, query: str, *, ours: bool) -> tuple[dict, str, list[str]]:
+    """facet_results, the HTML page and the SQL run, with or without dcradar's facets."""
+    from datasette.database import Database
+    from datasette.plugins import pm
+
+    import db.datasette_facets as facets
+
+    register_plugin()
+    if not ours:
+        pm.unregister(facets)
+    facets._cache.clear()
+    ran: list[str] = []
+    execute = Database.execute
+
+    async def traced(self, sql, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ran.append(sql)
+        return await execute(self, sql, *args, **kwargs)
+
+    ds = Datasette([str(path)])
+
+    async def get() -> tuple[dict, str]:
+        pages = [await ds.client.get(f"/{path.stem}/m{ext}?{query}") for ext in (".json", "")]
+        assert all(p.status_code == 200 for p in pages), pages[0].text
+        # the page shows how long its queries took: not part of the comparison
+        return pages[0].json()["facet_results"], re.sub(r"took [\d.]+ms", "", pages[1].text)
+
+    Database.execute = traced  # type: ignore[method-assign]
+    try:
+        facet_results, html = asyncio.run(get())
+    finally:
+        Database.execute = execute  # type: ignore[method-assign]
+        register_plugin()
+    return facet_results, html, ran
+
+
+def test_one_query_counts_every_facet_as_datasette_does(tmp_path):
+    path = tmp_path / "mixed.db"
+    _mixed_db(path)
+    for query in QUERIES:
+        stock, stock_html, stock_sql = _facet_page(path, query, ours=False)
+        mine, html, sql = _facet_page(path, query, ours=True)
+        assert mine == stock, query
+        assert html == stock_html, query  # links, selection, labels: the same page
+        one_pass = [s for s in sql if "AS MATERIALIZED" in s]
+        assert len(one_pass) == 2, query  # once per page (JSON, HTML), for both kinds
+        # no facet query of Datasette's own (suggested facets, "as n", are not facets)
+        assert not any("count(*) as count" in s for s in sql if s not in one_pass), query
+        assert any("count(*) as count" in s for s in stock_sql)
+    # the figures themselves, against a count made here
+    facets, _, _ = _facet_page(path, QUERIES[0], ours=True)
+    assert {r["value"]: r["count"] for r in facets["tags"]["results"]} == {
+        "KE": 3, "MA": 2, "NG": 2, "ZA": 1, "None": 1}  # twice in one row counts once
+    assert [r["value"] for r in facets["kind"]["results"]] == ["a", "b", "c"]
+
+
+def test_a_failing_one_pass_query_falls_back_to_a_query_per_facet(tmp_path, monkeypatch):
+    import db.datasette_facets as facets
+
+    path = tmp_path / "mixed.db"
+    _mixed_db(path)
+    monkeypatch.setattr(facets, "_one_pass_sql", lambda *args: "SELECT no_such_column")
+    stock, stock_html, _ = _facet_page(path, QUERIES[0], ours=False)
+    mine, html, sql = _facet_page(path, QUERIES[0], ours=True)
+    assert mine == stock and html == stock_html
+    assert any("no_such_column" in s for s in sql)
+
+
+def test_a_single_facet_is_left_to_its_own_query(tmp_path):
+    path = tmp_path / "mixed.db"
+    _mixed_db(path)
+    stock, _, _ = _facet_page(path, "_facet=kind", ours=False)
+    mine, _, sql = _facet_page(path, "_facet=kind", ours=True)
+    assert mine == stock
+    assert not any("AS MATERIALIZED" in s for s in sql)
