@@ -219,3 +219,27 @@ def test_a_single_facet_is_left_to_its_own_query(tmp_path):
     mine, _, sql = _facet_page(path, "_facet=kind", ours=True)
     assert mine == stock
     assert not any("AS MATERIALIZED" in s for s in sql)
+
+
+def test_repeats_are_removed_only_where_a_row_repeats_an_item(tmp_path):
+    path = tmp_path / "mixed.db"
+    _mixed_db(path)
+    conn = sqlite3.connect(path)
+    # as dcradar writes its lists: no row holds an item twice
+    conn.execute("DELETE FROM m WHERE id IN ('r1', 'r6', 'r7')")
+    conn.commit()
+    query = "_facet=kind&_facet_array=tags&_facet_array=more"
+    stock, stock_html, _ = _facet_page(path, query, ours=False)
+    mine, html, sql = _facet_page(path, query, ours=True)
+    assert (mine, html) == (stock, stock_html)
+    assert not any("NOT EXISTS" in s for s in sql if "AS MATERIALIZED" in s)
+    # a row that repeats an item: the next page (a new state of the file) removes repeats
+    conn.execute("INSERT INTO m (id, kind, tags, more) VALUES ('r8', 'a', ?, '[]')",
+                 ['["NG", "NG"]'])
+    conn.commit()
+    conn.close()
+    stock, stock_html, _ = _facet_page(path, query, ours=False)
+    mine, html, sql = _facet_page(path, query, ours=True)
+    assert (mine, html) == (stock, stock_html)
+    assert {r["value"]: r["count"] for r in mine["tags"]["results"]}["NG"] == 2
+    assert any("NOT EXISTS" in s for s in sql if "AS MATERIALIZED" in s)
