@@ -37,11 +37,13 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import pickle
 import sqlite3
 from collections import OrderedDict
 from collections.abc import Collection
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
@@ -80,7 +82,7 @@ class _Answered:
     """The Datasette object, but ``execute`` answers with rows already counted.
 
     Lets Datasette's own facet code format a facet counted by the one-pass
-    query; everything else (URLs, settings, foreign-key labels) is the real one's.
+    query; everything else (settings, foreign-key labels) is the real one's.
     """
 
     def __init__(self, ds: Any, rows: list[Any]):
@@ -92,6 +94,28 @@ class _Answered:
 
     async def execute(self, *args: Any, **kwargs: Any) -> Results:
         return Results(self._rows, False, None)
+
+    def absolute_url(self, request: Any, path: str) -> str:
+        """Datasette's ``absolute_url``, without a ``urljoin`` per facet value.
+
+        Datasette joins each facet link to the request URL with ``urljoin``, on a
+        ``str`` subclass that lists ``dir(str)`` at every attribute access: a
+        tenth of a search page's time. A path that starts with one "/" and that
+        ``urljoin`` would not rewrite (no dot segment, no ";", "#" or bare "?")
+        joins to the request's scheme and host as is; any other goes to Datasette.
+        """
+        plain = str(path)
+        route = plain.split("?", 1)[0]
+        if (not plain.startswith("/") or plain.startswith("//") or plain.endswith("?")
+                or ";" in plain or "#" in plain or "/." in route):
+            return self._ds.absolute_url(request, path)
+        base = urlsplit(request.url)
+        if base.scheme not in ("http", "https"):
+            return self._ds.absolute_url(request, path)
+        url = f"{base.scheme}://{base.netloc}{plain}"
+        if url.startswith("http://") and self._ds.setting("force_https_urls"):
+            url = "https://" + url[len("http://"):]
+        return url
 
 
 #: The kinds of facet the one-pass query counts.
@@ -268,6 +292,15 @@ def _database_state(ds: Any, database: str) -> tuple:
     return tuple(state)
 
 
+def _copied(value: Any) -> Any:
+    """A deep copy (Datasette changes facet results after they are made), by pickle:
+    four times faster than ``copy.deepcopy`` on these lists of small dicts."""
+    try:
+        return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return copy.deepcopy(value)
+
+
 @cache
 def cached(cls: type) -> type:
     """``cls`` with its ``facet_results`` answered from the cache when nothing changed."""
@@ -284,10 +317,10 @@ def cached(cls: type) -> type:
             hit = _cache.get(key)
             if hit is not None:
                 _cache.move_to_end(key)
-                return copy.deepcopy(hit)
+                return _copied(hit)
             results, timed_out = await super().facet_results()
             if not timed_out:  # a facet that ran out of time is tried again next time
-                _cache[key] = copy.deepcopy((results, timed_out))
+                _cache[key] = _copied((results, timed_out))
                 while len(_cache) > CACHE_SIZE:
                     _cache.popitem(last=False)
             return results, timed_out

@@ -243,3 +243,23 @@ def test_repeats_are_removed_only_where_a_row_repeats_an_item(tmp_path):
     assert (mine, html) == (stock, stock_html)
     assert {r["value"]: r["count"] for r in mine["tags"]["results"]}["NG"] == 2
     assert any("NOT EXISTS" in s for s in sql if "AS MATERIALIZED" in s)
+
+
+def test_facet_links_join_as_datasette_joins_them():
+    from datasette.utils.asgi import Request
+
+    from db.datasette_facets import _Answered
+
+    for force_https in (False, True):
+        ds = Datasette(memory=True, settings={"force_https_urls": force_https})
+        answered = _Answered(ds, [])
+        for scheme, host in (("http", None), ("https", b"example.org:8443")):
+            request = Request.fake("/db/t?_search=x", scheme=scheme)
+            if host:
+                request.scope["headers"] = [(b"host", host)]
+            assert host is None or request.url.startswith("https://example.org:8443/")
+            for path in ("/db/t?kind=a&_facet=kind", "/db/t", "/db/./t?x=1", "/db/a/../t?x",
+                         "//elsewhere/t?x", "/db/t;p?x=1", "/db/t?x#top", "/db/t?",
+                         "db/t?x=1", "/db/t?next=/./x", ds.urls.path("/db/t?x=%20y")):
+                assert answered.absolute_url(request, path) == ds.absolute_url(request, path), \
+                    (scheme, path, force_https)
