@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from db.schema import open_db
-from db.tags import refresh_organization_counts, write_tags
+from db.tags import refresh_organization_counts, write_tags_many
 from pipeline.pool import StagePool, tag_texts, worker_count
 
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where the model runs
@@ -53,8 +53,7 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
                            for (url, *_), (tags, mentions) in zip(rows, tagged, strict=True))
             progress(len(results), len(urls))
         with db.atomic():
-            for url, tags, mentions in results:
-                write_tags(db, url, tags, mentions)
+            write_tags_many(db, results)
             refresh_organization_counts(db)
     finally:
         db.close()

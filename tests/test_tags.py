@@ -1,0 +1,107 @@
+"""db/tags.py: tags, mentions and organisations written one article at a time or many at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from classifier.tagger import MentionRow
+from db.schema import open_db
+from db.tags import refresh_organization_counts, write_tags, write_tags_many
+
+SENTENCE = "Raxio and Africa50 open a 10 MW site in Kampala."
+
+
+def _tags(**over) -> dict:
+    tags = {"relevant": True, "operators": [], "investors": [], "countries": [],
+            "capacity_mw": None, "cities": [], "event": "other", "investment_usd": None}
+    return {**tags, **over}
+
+
+def _m(field: str, value: str, normalized: str | None = None) -> MentionRow:
+    return MentionRow(field, value, normalized or value, 0.9, SENTENCE)
+
+
+RESULTS = [
+    ("https://a.example/1", _tags(operators=["Raxio Group"], countries=["UG"], capacity_mw=10.0),
+     [_m("operators", "Raxio", "Raxio Group"), _m("countries", "Uganda", "UG"),
+      _m("capacity_mw", "10 MW", "10")]),
+    ("https://a.example/2", _tags(operators=["Raxio Group"], investors=["Africa50"]),
+     [_m("operators", "RAXIO GROUP", "Raxio Group"), _m("investors", "Africa 50", "Africa50")]),
+    # an amount the schema refuses: the tag and its mention are dropped
+    ("https://a.example/3", _tags(capacity_mw=0.0, investors=["IFC"]),
+     [_m("capacity_mw", "0 MW", "0"), _m("investors", "IFC")]),
+    ("https://a.example/4", _tags(relevant=False), []),
+    # the first article again: its last tags and mentions are the ones kept
+    ("https://a.example/1", _tags(operators=["Raxio Group"], countries=["KE"]),
+     [_m("operators", "Raxio Data Centres", "Raxio Group"), _m("countries", "Kenya", "KE")]),
+]
+
+
+def _db(path: Path) -> Path:
+    db = open_db(path)
+    with db.atomic():
+        for i in range(1, 5):
+            url = f"https://a.example/{i}"
+            db["articles"].insert({"url": url, "title": f"Story {i}", "text": SENTENCE})
+        # an organisation known before: it keeps its name and gains spellings
+        db["organizations"].insert({"key": "africa50", "name": "Africa50",
+                                    "aliases": '["AFRICA50"]', "first_seen": "2025-01-01"})
+    db.close()
+    return path
+
+
+def _state(path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "articles": conn.execute(
+                "SELECT url, relevant, operators, investors, countries, capacity_mw, event "
+                "FROM articles ORDER BY url").fetchall(),
+            "mentions": conn.execute(
+                "SELECT article_url, field, value, normalized FROM mentions "
+                "ORDER BY 1, 2, 3").fetchall(),
+            "organizations": conn.execute(
+                "SELECT key, name, aliases, operator_articles, investor_articles, first_seen "
+                "FROM organizations ORDER BY key").fetchall()}
+    finally:
+        conn.close()
+
+
+def _write(path: Path, many: bool) -> dict:
+    db = open_db(path)
+    with db.atomic():
+        if many:
+            write_tags_many(db, RESULTS)
+        else:
+            for url, tags, mentions in RESULTS:
+                write_tags(db, url, tags, mentions)
+        refresh_organization_counts(db)
+    db.close()
+    return _state(path)
+
+
+def test_many_at_once_writes_what_one_at_a_time_writes(tmp_path):
+    one = _write(_db(tmp_path / "one.db"), many=False)
+    many = _write(_db(tmp_path / "many.db"), many=True)
+    assert many == one
+
+
+def test_what_is_written(tmp_path):
+    state = _write(_db(tmp_path / "t.db"), many=True)
+    articles = {row[0]: row[1:] for row in state["articles"]}
+    assert articles["https://a.example/1"] == (1, '["Raxio Group"]', "[]", '["KE"]', None,
+                                               "other")
+    assert articles["https://a.example/3"][4] is None           # 0 MW refused
+    assert articles["https://a.example/4"][0] == 0
+    mentions = state["mentions"]
+    assert ("https://a.example/1", "countries", "Uganda", "UG") not in mentions  # replaced
+    assert ("https://a.example/1", "countries", "Kenya", "KE") in mentions
+    assert not any(m[0].endswith("/3") and m[1] == "capacity_mw" for m in mentions)
+    orgs = {row[0]: row[1:] for row in state["organizations"]}
+    # first spelling of a new organisation is its name; every spelling is an alias
+    assert orgs["raxio"][:2] == (
+        "Raxio Group", '["RAXIO GROUP", "Raxio", "Raxio Data Centres"]')
+    assert orgs["raxio"][2] == 2                          # operator in two articles
+    assert orgs["africa50"][:2] == ("Africa50", '["AFRICA50", "Africa 50"]')
+    assert orgs["africa50"][4] == "2025-01-01"                  # first seen kept
