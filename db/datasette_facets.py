@@ -1,4 +1,4 @@
-"""Faster facets for Datasette 0.65: array facets by primary key, and a cache.
+"""Faster facets for Datasette 0.65: one query for all, array facets by key, a cache.
 
 Datasette's array facet (``facets: [{array: investors}]``) counts each value
 once per row by taking ``DISTINCT`` over the value *and every column of the
@@ -18,14 +18,15 @@ facet class answers from a small cache, keyed on the request (its URL holds
 the table, filters, search and facet choices) and on the size and time of
 the database file and its write-ahead log: any write gives new keys.
 
-A page with several facets of one kind runs one query per facet, and each
-finds the page's rows again: for a full-text search, the index lookup and one
-read of every matching article, seven times (on 20,000 articles, 60 ms of a
-search's 130). :class:`OnePassColumnFacet` and :class:`OnePassArrayFacet`
-read the rows once and count every facet of their kind in one query (same
-counts, same order, same limit), then hand each facet's rows to Datasette's
-own code, which builds the results (labels, links, selection) as before. Any
-error or time-out of that query falls back to the query per facet.
+A page runs one query per facet, and each finds the page's rows again: for a
+full-text search, the index lookup and one read of every matching article,
+seven times (on 20,000 articles, 60 ms of a search's 130).
+:class:`OnePassColumnFacet` and :class:`OnePassArrayFacet` share one query per
+request (:func:`count_facets`) that reads the rows once and counts every
+column and array facet (same counts, same order, same limit), then hand each
+facet's rows to Datasette's own code, which builds the results (labels,
+links, selection) as before. Any error or time-out of that query falls back
+to the query per facet.
 
 Registered by ``dcradar serve`` (``pipeline/serve.py``) next to
 :mod:`db.datasette_plugin`; a hook wrapper swaps the classes in Datasette's
