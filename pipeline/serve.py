@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -179,4 +180,8 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001, *,
     prepare_database(db_path)
     ds = make_datasette(db_path, tiles=tiles, overlay=overlay)
     asyncio.run(ds.invoke_startup())
+    # What is loaded by now (Datasette, plugins, configuration) lives as long as the
+    # server: frozen, the collector's full passes skip it, which otherwise walk all of
+    # it and stall a request now and then (30 ms each time; 4 ms frozen).
+    gc.freeze()
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)

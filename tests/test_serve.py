@@ -264,3 +264,28 @@ def test_tiles_option_puts_a_real_tile_server_on_the_map(tmp_path):
         assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in html
     finally:
         c.close()
+
+
+def test_serve_freezes_what_it_loaded_before_serving(tmp_path, monkeypatch):
+    """The objects loaded at start-up are out of the collector's full passes while serving."""
+    import gc
+    import sqlite3
+
+    import uvicorn
+
+    import pipeline.serve as serve
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    seen = {}
+
+    def run(app, **kwargs):  # type: ignore[no-untyped-def]
+        seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    gc.unfreeze()
+    try:
+        serve.serve(path)
+    finally:
+        gc.unfreeze()
+    assert seen["frozen"] > 10_000
