@@ -1,6 +1,6 @@
-"""Datasette speed-ups: the keyed array facet (db/datasette_facets.py) counts what
-Datasette's own does; the markdown stand-in (db/datasette_markdown.py) renders what
-datasette-render-markdown does."""
+"""Datasette speed-ups: the keyed array facet and the one query for every facet of a
+page (db/datasette_facets.py) count and show what Datasette's own do; the markdown
+stand-in (db/datasette_markdown.py) renders what datasette-render-markdown does."""
 
 from __future__ import annotations
 
