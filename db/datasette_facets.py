@@ -52,6 +52,19 @@ from datasette.facets import ArrayFacet, ColumnFacet, load_facet_configs
 from datasette.utils import escape_sqlite
 
 
+def _column(config: dict) -> str:
+    """The column a facet config (``{"source": ..., "config": ...}``) counts."""
+    return config["config"].get("column") or config["config"]["simple"]
+
+
+def _only(facet: Any, config: dict) -> Any:
+    """A copy of ``facet`` that answers for ``config`` alone (a copy, not the instance:
+    suggestions may run on it meanwhile)."""
+    one = copy.copy(facet)
+    one.get_configs = lambda: [config]
+    return one
+
+
 class KeyedArrayFacet(ArrayFacet):
     """Datasette's ``array`` facet over the primary key and the faceted column only."""
 
@@ -66,10 +79,8 @@ class KeyedArrayFacet(ArrayFacet):
         results: list[Any] = []
         timed_out: list[str] = []
         for config in configs:
-            column = config["config"].get("column") or config["config"]["simple"]
-            # A copy per facet: suggestions may run on this instance meanwhile.
-            one = copy.copy(self)
-            one.get_configs = lambda config=config: [config]
+            column = _column(config)
+            one = _only(self, config)
             if column in columns:
                 names = ", ".join(escape_sqlite(c) for c in dict.fromkeys([*keys, column]))
                 one.sql = f"select {names} from ({self.sql})"
@@ -132,13 +143,12 @@ class _OnePass:
     async def facet_results(self) -> Any:
         counted = await count_facets(self)
         configs = self.get_configs()  # type: ignore[attr-defined]
-        columns = [c["config"].get("column") or c["config"]["simple"] for c in configs]
+        columns = [_column(c) for c in configs]
         if counted is None or any((self.type, c) not in counted for c in columns):  # type: ignore[attr-defined]
             return await super().facet_results()  # type: ignore[misc]
         results: list[Any] = []
         for config, column in zip(configs, columns, strict=True):
-            one = copy.copy(self)
-            one.get_configs = lambda config=config: [config]
+            one = _only(self, config)
             one.ds = _Answered(self.ds, counted[(self.type, column)])  # type: ignore[attr-defined]
             found, _ = await self.formatter.facet_results(one)
             results += found
@@ -165,8 +175,7 @@ async def _count_all(facet: Any) -> dict[tuple[str, str], list[Any]] | None:
         return None
     configs = load_facet_configs(facet.request, facet.metadata)
     wanted = list(dict.fromkeys(
-        (kind, c["config"].get("column") or c["config"].get("simple"))
-        for kind in ONE_PASS_KINDS for c in configs.get(kind, [])))
+        (kind, _column(c)) for kind in ONE_PASS_KINDS for c in configs.get(kind, [])))
     columns = set(await facet.get_columns(facet.sql, facet.params))
     keys = await facet.ds.databases[facet.database].primary_keys(facet.table)
     if not (keys and set(keys) <= columns):  # an array value counts once per row: by key
