@@ -45,6 +45,14 @@ def redis_url(tmp_path):
     proc.wait(timeout=10)
 
 
+# A worker that finds the shared queue empty for a moment asks again only at Scrapy's
+# next idle check (5 s); unpaced, one worker could crawl the whole sample corpus before
+# the other asked again (one run in three on a busy machine). Paced, one worker alone
+# needs ~10 s, so both get pages to crawl.
+PACED = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0.25",
+         "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+
+
 def test_two_workers_one_writer_equal_a_single_crawl(redis_url, crawled, sample_server,
                                                      labels, tmp_path):
     db = tmp_path / "scaled.db"
@@ -56,7 +64,7 @@ def test_two_workers_one_writer_equal_a_single_crawl(redis_url, crawled, sample_
     # split of the work does not depend on which process happened to start first.
     workers = [subprocess.Popen(
         [PY, "-m", "pipeline.cli", "worker", "--sources", str(sample_server.sources),
-         "--redis", redis_url, "--run", "test-night", "--min-workers", "2", *FAST],
+         "--redis", redis_url, "--run", "test-night", "--min-workers", "2", *FAST, *PACED],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     try:
         outputs = [w.communicate(timeout=300)[1] for w in workers]
