@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 from classifier.tagger import MentionRow
@@ -51,9 +52,21 @@ def _db(path: Path) -> Path:
     return path
 
 
+def _when(first_seen: str) -> str:
+    """A first-seen date written by this run is the clock's: the two runs of a
+    comparison may straddle a second, so it compares as "this run"."""
+    if first_seen == "2025-01-01":
+        return first_seen
+    datetime.fromisoformat(first_seen)  # still a real timestamp
+    return "this run"
+
+
 def _state(path: Path) -> dict:
     conn = sqlite3.connect(path)
     try:
+        orgs = conn.execute(
+            "SELECT key, name, aliases, operator_articles, investor_articles, first_seen "
+            "FROM organizations ORDER BY key").fetchall()
         return {
             "articles": conn.execute(
                 "SELECT url, relevant, operators, investors, countries, capacity_mw, event "
@@ -61,9 +74,7 @@ def _state(path: Path) -> dict:
             "mentions": conn.execute(
                 "SELECT article_url, field, value, normalized FROM mentions "
                 "ORDER BY 1, 2, 3").fetchall(),
-            "organizations": conn.execute(
-                "SELECT key, name, aliases, operator_articles, investor_articles, first_seen "
-                "FROM organizations ORDER BY key").fetchall()}
+            "organizations": [(*row[:5], _when(row[5])) for row in orgs]}
     finally:
         conn.close()
 
@@ -105,3 +116,4 @@ def test_what_is_written(tmp_path):
     assert orgs["raxio"][2] == 2                          # operator in two articles
     assert orgs["africa50"][:2] == ("Africa50", '["AFRICA50", "Africa 50"]')
     assert orgs["africa50"][4] == "2025-01-01"                  # first seen kept
+    assert orgs["ifc"][4] == "this run"
