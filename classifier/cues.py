@@ -13,6 +13,7 @@ substring search, which keeps tagging fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from classifier.text import strip_accents, words
@@ -95,7 +96,7 @@ def _parts_for(word: str) -> tuple[tuple[str, str], ...]:
                  if word.startswith(head))
 
 
-def cue_occurrences(normalized: str, tokens: list[tuple[int, str]]
+def cue_occurrences(normalized: str, tokens: Iterable[tuple[int, str]]
                     ) -> list[tuple[int, int, str]]:
     """Every (start, end, cue name) occurrence of a cue part in a normalized text, sorted.
 

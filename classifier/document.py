@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
+from operator import add
 
 from classifier.cues import cue_occurrences
 from classifier.text import Sentence, sentences, strip_accents, words
@@ -33,23 +35,8 @@ class Doc:
         return sentences(self.text)
 
     @cached_property
-    def _sentence_spans(self) -> tuple[list[tuple[int, int, str]], list[tuple[int, int]]]:
-        """The text's tokens (one pass) and each sentence's slice of them.
-
-        Tokens are made per whitespace-separated chunk and sentences end at
-        whitespace, so each token falls in one sentence as is.
-        """
-        tokens = words(self.text)
-        spans = []
-        k, n = 0, len(tokens)
-        for s in self.sentences:
-            while k < n and tokens[k][0] < s.start:
-                k += 1
-            first = k
-            while k < n and tokens[k][1] <= s.end:
-                k += 1
-            spans.append((first, k))
-        return tokens, spans
+    def _tokens(self) -> _Tokens:
+        return _Tokens(self.text, self.sentences)
 
     @cached_property
     def sentence_tokens(self) -> list[list[tuple[int, int, str]]]:
@@ -58,38 +45,45 @@ class Doc:
         Only organisation candidates read these, and only relevant articles
         have their candidates built: most documents never need them.
         """
-        tokens, spans = self._sentence_spans
+        tokens = self._tokens
         out = []
-        for s, (first, stop) in zip(self.sentences, spans, strict=True):
+        for s, (first, stop) in zip(self.sentences, tokens.spans, strict=True):
             base = s.start
-            out.append([(a - base, b - base, w) for a, b, w in tokens[first:stop]])
+            out.append([(a - base, b - base, w) for a, b, w in tokens.raw[first:stop]])
         return out
 
     @cached_property
     def sentence_words(self) -> list[list[tuple[int, int, str]]]:
         """Words of each sentence with absolute offsets, lower-cased and accent-free."""
-        tokens, spans = self._sentence_spans
-        plain = strip_accents(self.text)   # one character per character: offsets hold
-        return [[(a, b, plain[a:b].lower()) for a, b, _ in tokens[first:stop]]
-                for first, stop in spans]
+        t = self._tokens
+        return [list(zip(t.starts[first:stop], t.ends[first:stop], t.norm[first:stop], strict=True))
+                for first, stop in t.spans]
 
     @cached_property
     def flat_words(self) -> tuple[list[str], int]:
         """The normalized words of two characters or more (single letters and elisions
         carry no meaning of their own) in order, and how many are the title's."""
-        kept = [(a, w) for toks in self.sentence_words for a, _, w in toks
-                if len(w) > 1 and w[-1] != "'"]
-        return [w for _, w in kept], bisect_left([a for a, _ in kept], max(self.title_end, 0))
+        t = self._tokens
+        in_title = bisect_left(t.starts, max(self.title_end, 0))
+        kept, n_title = [], 0
+        for first, stop in t.spans:
+            words = [w for w in t.norm[first:stop] if len(w) > 1 and w[-1] != "'"]
+            kept += words
+            if first < in_title:
+                n_title += len(words) if stop <= in_title else sum(
+                    1 for w in t.norm[first:in_title] if len(w) > 1 and w[-1] != "'")
+        return kept, n_title
 
     @cached_property
     def _index(self) -> _CueIndex:
-        return _CueIndex(self.sentence_words)
+        return _CueIndex(self._tokens)
 
     @cached_property
     def sentence_cues(self) -> list[set[str]]:
         """Cue classes present in each sentence."""
         index = self._index
-        return [index.cues(i, 0, len(toks)) for i, toks in enumerate(self.sentence_words)]
+        return [index.cues(i, 0, stop - first)
+                for i, (first, stop) in enumerate(self._tokens.spans)]
 
     @cached_property
     def starts(self) -> list[int]:
@@ -147,40 +141,62 @@ class Doc:
         index = self._index
         left, right = index.around(idx, start, end)
         return (index.cues(idx, max(0, left - size), left),
-                index.cues(idx, right, min(right + size, len(self.sentence_words[idx]))))
+                index.cues(idx, right, min(right + size, len(index.starts[idx]))))
+
+
+class _Tokens:
+    """The text's word tokens as parallel lists, and each sentence's slice of them.
+
+    One tokenizer pass over the whole text; the lists are sliced per sentence
+    (C-level copies) rather than rebuilt word by word. Tokens are made per
+    whitespace-separated chunk and sentences end at whitespace, so each token
+    falls in one sentence as is.
+    """
+
+    def __init__(self, text: str, sentences: list[Sentence]):
+        self.raw = words(text)
+        self.starts: list[int] = [a for a, _, _ in self.raw]
+        self.ends: list[int] = [b for _, b, _ in self.raw]
+        plain = strip_accents(text)   # one character per character: offsets hold
+        lower = plain.lower()
+        # Lower-casing the whole text equals lower-casing each word unless a character's
+        # lower case is longer or depends on the letters around it (Greek final sigma).
+        if len(lower) == len(plain) and "Σ" not in plain:
+            self.norm = list(map(lower.__getitem__, map(slice, self.starts, self.ends)))
+        else:
+            self.norm = [plain[a:b].lower() for a, b, _ in self.raw]
+        self.spans: list[tuple[int, int]] = []
+        stop = 0
+        for s in sentences:
+            first = max(stop, bisect_left(self.starts, s.start))
+            stop = max(first, bisect_right(self.ends, s.end))
+            self.spans.append((first, stop))
 
 
 class _CueIndex:
     """Where each word sits in the document's normalized text, and the cues found in it.
 
-    The text is every sentence's words joined by single spaces, sentences
-    separated by a line break that no cue contains, so a cue lies within a run
-    of words exactly when it lies within that run's own space-padded text.
+    The text is every word, normalized, joined by single spaces. A lookup
+    counts only the occurrences that lie wholly within the words it asks
+    about, so an occurrence that runs on into the next sentence is never
+    counted, and a cue lies within a run of words exactly when it lies within
+    that run's own space-padded text.
     """
 
-    def __init__(self, sentence_words: list[list[tuple[int, int, str]]]):
-        self.starts: list[list[int]] = []     # word starts in the article text, per sentence
-        self.ends: list[list[int]] = []
-        self.at: list[list[int]] = []         # word starts in the normalized text
-        self.after: list[list[int]] = []      # word ends in the normalized text
-        pieces, cursor = [], 1
-        for toks in sentence_words:
-            self.starts.append([a for a, _, _ in toks])
-            self.ends.append([b for _, b, _ in toks])
-            at, after = [], []
-            for _, _, w in toks:
-                at.append(cursor)
-                after.append(cursor + len(w))
-                cursor += len(w) + 1
-            self.at.append(at)
-            self.after.append(after)
-            pieces.append(" ".join(w for _, _, w in toks))
-            cursor += 2 if toks else 3      # " \n " replaces the last word's trailing space
-        self.normalized = " " + " \n ".join(pieces) + " "
-        self.occurrences = cue_occurrences(self.normalized, [
-            (at, w) for ats, toks in zip(self.at, sentence_words, strict=True)
-            for at, (_, _, w) in zip(ats, toks, strict=True)])
+    def __init__(self, tokens: _Tokens):
+        norm = tokens.norm
+        lengths = list(map(len, norm))
+        # Word j starts after the leading space, the j words before it and their spaces.
+        at = list(map(add, accumulate(lengths, initial=0), range(1, len(norm) + 1)))
+        after = list(map(add, at, lengths))
+        self.normalized = " " + " ".join(norm) + " "
+        self.occurrences = cue_occurrences(self.normalized, zip(at, norm, strict=True))
         self.occurrence_starts = [o[0] for o in self.occurrences]
+        spans = tokens.spans
+        self.starts = [tokens.starts[first:stop] for first, stop in spans]  # article offsets
+        self.ends = [tokens.ends[first:stop] for first, stop in spans]
+        self.at = [at[first:stop] for first, stop in spans]            # normalized offsets
+        self.after = [after[first:stop] for first, stop in spans]
 
     def around(self, sentence: int, start: int, end: int) -> tuple[int, int]:
         """Index of the first word after the span's left words, and of its first right word."""

@@ -1,8 +1,10 @@
 """The prepared document's fast paths give what the plain definitions give.
 
-Tagging speed rests on three shortcuts (regex-free tokens for plain words,
-cue occurrences found once per document, window lookups by bisection); each
-is checked here against the slow, obvious computation it replaces.
+Tagging speed rests on a few shortcuts (regex-free tokens for plain words,
+accents stripped only where there are some, a document's words normalized in
+one pass and sliced per sentence, cue occurrences found once per document,
+window lookups by bisection); each is checked here against the slow, obvious
+computation it replaces.
 """
 
 import re
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from classifier.cues import CUES, cue_occurrences, cues_in
 from classifier.document import Doc
-from classifier.text import _WORD, words
+from classifier.text import _ACCENTS, _WORD, strip_accents, words
 
 # Characters that exercise the tokenizer's special cases: elisions, possessives,
 # hyphens before capitals, dots in acronyms, "+" in names, odd spaces.
@@ -38,6 +40,19 @@ def test_words_on_articles():
         assert words(text) == _plain_words(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=TRICKY + "çÇœŒøØıİΣσςßẞÿŸāĀǅ\u0301\u02b0", max_size=40))
+def test_strip_accents_equals_the_whole_table(text):
+    assert strip_accents(text) == text.translate(_ACCENTS)
+    assert len(strip_accents(text)) == len(text)
+
+
+def test_strip_accents_on_articles():
+    for text in ARTICLES:
+        assert strip_accents(text) == text.translate(_ACCENTS)
+    assert strip_accents("Côte d’Ivoire") == "Cote d'Ivoire"
+
+
 def _naive_occurrences(normalized: str) -> list[tuple[int, int, str]]:
     found = []
     for name, parts in CUES.items():
@@ -57,8 +72,20 @@ def test_cue_occurrences_match_a_substring_scan():
         assert index.occurrences    # the articles do hold cues: the test compares something
 
 
+def _plain_sentence_words(doc: Doc) -> list[list[tuple[int, int, str]]]:
+    """Each sentence's words, each lower-cased and stripped of accents on its own."""
+    plain = doc.text.translate(_ACCENTS)
+    return [[(s.start + a, s.start + b, plain[s.start + a:s.start + b].lower())
+             for a, b, _ in words(s.text)] for s in doc.sentences]
+
+
 def _check_doc(doc: Doc) -> None:
     assert doc.sentence_tokens == [words(s.text) for s in doc.sentences]
+    assert doc.sentence_words == _plain_sentence_words(doc)
+    kept = [(a, w) for toks in _plain_sentence_words(doc) for a, _, w in toks
+            if len(w) > 1 and w[-1] != "'"]
+    assert doc.flat_words == ([w for _, w in kept],
+                              sum(1 for a, _ in kept if a < max(doc.title_end, 0)))
     for idx, toks in enumerate(doc.sentence_words):
         joined = " " + " ".join(w for _, _, w in toks) + " "
         assert doc.sentence_cues[idx] == cues_in(joined)
@@ -86,9 +113,12 @@ def test_windows_and_sentence_cues_match_their_definitions():
 @given(st.lists(st.sampled_from(
     ["data", "centre", "de", "donnees", "backed", "by", "phase", "one", "the", "Lagos",
      "invest", "solar", "plant", "up", "to", "MW", "acquires", "." , "\n\n", "jusqu'à",
-     "Data-Centre", "first", "a", "déclaré"]), max_size=40))
-def test_windows_on_random_word_sequences(tokens):
-    _check_doc(Doc(" ".join(tokens)))
+     "Data-Centre", "first", "a", "déclaré", "İzmir", "ΟΔΟΣ", "Σ''Σ", "Côte", "d’Ivoire"]),
+    max_size=40), st.sampled_from(["", "Raxio opens a data centre in Lagos", "Ι"]))
+def test_windows_on_random_word_sequences(tokens, title):
+    # "Σ''Σ" takes the word-by-word lower-casing: lower-cased with the text around it,
+    # the second sigma would become a final one
+    _check_doc(Doc(" ".join(tokens), title))
 
 
 def test_empty_document():
