@@ -81,31 +81,42 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", _NOT_NAME_CHARS.sub(" ", text)).strip()
 
 
+_INITIALS = re.compile(r"(\w\.)+\w?")
+
+
 def sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences with offsets; paragraphs always end a sentence."""
     out: list[Sentence] = []
     start = 0
     for match in _SENT_END.finditer(text):
         end = match.start()
-        chunk = text[start:match.end()]
         if "\n" not in match.group(0):
-            last = re.search(r"(\S+)[.!?…]+[\"'”»)]*\s*$", chunk)
-            word = last.group(1).lower().rstrip(".") if last else ""
+            # The word before the final mark: its whitespace-separated run, less the
+            # last mark ("U.S." gives "U.S", "end?!" gives "end?").
+            marks = end
+            while text[marks] in ".!?…":
+                marks += 1
+            first = end
+            while first > start and not text[first - 1].isspace():
+                first -= 1
+            word = text[first:marks - 1].lower().rstrip(".")
             # "U.S. firm", "Mr. Kandil", "J. Smith" and "2.5" are not sentence ends.
-            if word in _ABBREV or len(word) == 1 or re.fullmatch(r"(\w\.)+\w?", word):
+            if word in _ABBREV or len(word) == 1 or _INITIALS.fullmatch(word):
                 continue
             nxt = text[match.end():match.end() + 1]
             if nxt and nxt.islower():
                 continue
-        piece = text[start:end + len(match.group(0).rstrip())].strip()
+        raw = text[start:end + len(match.group(0).rstrip())]
+        piece = raw.strip()
         if piece:
-            lead = len(text[start:]) - len(text[start:].lstrip())
-            out.append(Sentence(start + lead, start + lead + len(piece), piece, len(out)))
+            lead = start + len(raw) - len(raw.lstrip())
+            out.append(Sentence(lead, lead + len(piece), piece, len(out)))
         start = match.end()
-    tail = text[start:].strip()
+    raw = text[start:]
+    tail = raw.strip()
     if tail:
-        lead = len(text[start:]) - len(text[start:].lstrip())
-        out.append(Sentence(start + lead, start + lead + len(tail), tail, len(out)))
+        lead = start + len(raw) - len(raw.lstrip())
+        out.append(Sentence(lead, lead + len(tail), tail, len(out)))
     return out
 
 

@@ -1,10 +1,10 @@
 """The prepared document's fast paths give what the plain definitions give.
 
-Tagging speed rests on a few shortcuts (regex-free tokens for plain words,
-accents stripped only where there are some, a document's words normalized in
-one pass and sliced per sentence, cue occurrences found once per document,
-window lookups by bisection); each is checked here against the slow, obvious
-computation it replaces.
+Tagging speed rests on a few shortcuts (regex-free tokens for plain words, a
+document's words normalized in one pass and sliced per sentence, cue
+occurrences found once per document, window lookups by bisection); each is
+checked here against the slow, obvious computation it replaces
+(``tests/test_text.py`` does the same for sentences and accents).
 """
 
 import re
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from classifier.cues import CUES, cue_occurrences, cues_in
 from classifier.document import Doc
-from classifier.text import _ACCENTS, _WORD, strip_accents, words
+from classifier.text import _ACCENTS, _WORD, words
 
 # Characters that exercise the tokenizer's special cases: elisions, possessives,
 # hyphens before capitals, dots in acronyms, "+" in names, odd spaces.
@@ -38,19 +38,6 @@ def test_words_equal_the_plain_regex(text):
 def test_words_on_articles():
     for text in ARTICLES:
         assert words(text) == _plain_words(text)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=TRICKY + "çÇœŒøØıİΣσςßẞÿŸāĀǅ\u0301\u02b0", max_size=40))
-def test_strip_accents_equals_the_whole_table(text):
-    assert strip_accents(text) == text.translate(_ACCENTS)
-    assert len(strip_accents(text)) == len(text)
-
-
-def test_strip_accents_on_articles():
-    for text in ARTICLES:
-        assert strip_accents(text) == text.translate(_ACCENTS)
-    assert strip_accents("Côte d’Ivoire") == "Cote d'Ivoire"
 
 
 def _naive_occurrences(normalized: str) -> list[tuple[int, int, str]]:
