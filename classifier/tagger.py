@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from classifier.candidates import doc_candidates
 from classifier.document import Doc
+from classifier.mentions import MentionRow
 from classifier.model import TaggerModel, _empty_tags
 from classifier.store import load_model
 
@@ -15,17 +15,6 @@ from classifier.store import load_model
 MAX_CHARS = 100_000
 TAG_FIELDS = ("relevant", "operators", "investors", "countries", "capacity_mw", "cities",
               "event", "investment_usd")
-
-
-@dataclass(frozen=True)
-class MentionRow:
-    """Why a tag was given: the value, the sentence that supports it, the confidence."""
-
-    field: str
-    value: str
-    normalized: str
-    confidence: float
-    sentence: str
 
 
 class Tagger:

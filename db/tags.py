@@ -21,7 +21,7 @@ from classifier.matching import name_key
 from db.schema import LIST_TAGS, TAG_COLUMNS
 
 if TYPE_CHECKING:  # the tagger pulls in scikit-learn: not needed to open a database
-    from classifier.tagger import MentionRow
+    from classifier.mentions import MentionRow
 
 MENTIONS = {"id": int, "article_url": str, "field": str, "value": str, "normalized": str,
             "confidence": float, "sentence": str}

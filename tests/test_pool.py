@@ -170,3 +170,33 @@ def test_a_worker_whose_crawl_died_during_its_start_up_ends_at_once():
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert "still running" not in done.stdout
+
+
+_READ_RESULT = """
+import pickle, sys
+results = pickle.loads(sys.stdin.buffer.read())
+tags, mentions = results[0]
+heavy = sorted(m for m in ("sklearn", "scipy", "skops", "classifier.tagger") if m in sys.modules)
+print(type(mentions[0]).__name__, mentions[0].field, " ".join(heavy) or "none")
+"""
+
+
+def test_reading_a_tag_result_imports_no_model_code():
+    """The crawl process and retag's parent unpickle the workers' results: that must
+    not load scikit-learn and the model code (3 s and 110 MB) into them."""
+    from classifier.tagger import Tagger
+
+    results = Tagger().tag_many([(
+        "Raxio Data Centres opened a 10 MW data centre in Kampala, Uganda, on Monday, "
+        "backed by the IFC.", "Raxio opens Kampala data centre", "en")])
+    assert results[0][1], "the article gives mentions: the test reads one back"
+    import pickle
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _READ_RESULT], input=pickle.dumps(results),
+                         capture_output=True, cwd=Path(__file__).resolve().parent.parent,
+                         check=True).stdout.decode().split()
+    assert out[0] == "MentionRow" and out[1] in ("operators", "investors", "countries",
+                                                  "cities", "capacity_mw")
+    assert out[2:] == ["none"]

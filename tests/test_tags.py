@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from classifier.tagger import MentionRow
+from classifier.mentions import MentionRow
 from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags, write_tags_many
 

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from loopback import article_html
 
+from classifier.mentions import MentionRow
 from classifier.model import EVENTS
-from classifier.tagger import TAG_FIELDS, MentionRow
+from classifier.tagger import TAG_FIELDS
 from db.tags import tag_columns
 from hostile.support import PARAS
 from pipeline.extract import extract
