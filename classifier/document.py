@@ -110,10 +110,17 @@ class Doc:
         if not self.sentences:
             return [], []
         idx = self.sentence_at(start)
-        toks = self.sentence_words[idx]
         left, right = self._index.around(idx, start, end)
-        return ([w for _, _, w in toks[max(0, left - size):left]],
-                [w for _, _, w in toks[right:right + size]])
+        return self._words_around(idx, left, right, size)
+
+    def _words_around(self, idx: int, left: int, right: int, size: int
+                      ) -> tuple[list[str], list[str]]:
+        """Up to ``size`` normalized words before word ``left`` and from word ``right`` of
+        sentence ``idx``: slices of the document's word list, within the sentence."""
+        first, stop = self._tokens.spans[idx]
+        norm = self._tokens.norm
+        return (norm[first + max(0, left - size):first + left],
+                norm[first + right:min(first + right + size, stop)])
 
     def context(self, start: int, end: int, size: int, cue_size: int
                 ) -> tuple[list[str], list[str], set[str], set[str]]:
@@ -121,13 +128,11 @@ class Doc:
         if not self.sentences:
             return [], [], set(), set()
         idx = self.sentence_at(start)
-        toks = self.sentence_words[idx]
         index = self._index
         left, right = index.around(idx, start, end)
-        return ([w for _, _, w in toks[max(0, left - size):left]],
-                [w for _, _, w in toks[right:right + size]],
+        return (*self._words_around(idx, left, right, size),
                 index.cues(idx, max(0, left - cue_size), left),
-                index.cues(idx, right, min(right + cue_size, len(toks))))
+                index.cues(idx, right, min(right + cue_size, len(index.starts[idx]))))
 
     def words_before(self, sentence: int, offset: int) -> int:
         """How many words of a sentence start before ``offset``."""
