@@ -132,11 +132,11 @@ class Doc:
         left, right = index.around(idx, start, end)
         return (*self._words_around(idx, left, right, size),
                 index.cues(idx, max(0, left - cue_size), left),
-                index.cues(idx, right, min(right + cue_size, len(index.starts[idx]))))
+                index.cues(idx, right, min(right + cue_size, index.length(idx))))
 
     def words_before(self, sentence: int, offset: int) -> int:
         """How many words of a sentence start before ``offset``."""
-        return bisect_left(self._index.starts[sentence], offset) if self.sentences else 0
+        return self._index.words_before(sentence, offset) if self.sentences else 0
 
     def window_cues(self, start: int, end: int, size: int) -> tuple[set[str], set[str]]:
         """Cue classes among the ``size`` words left and right of a span (see :meth:`window`)."""
@@ -146,7 +146,7 @@ class Doc:
         index = self._index
         left, right = index.around(idx, start, end)
         return (index.cues(idx, max(0, left - size), left),
-                index.cues(idx, right, min(right + size, len(index.starts[idx]))))
+                index.cues(idx, right, min(right + size, index.length(idx))))
 
 
 class _Tokens:
@@ -192,29 +192,40 @@ class _CueIndex:
         norm = tokens.norm
         lengths = list(map(len, norm))
         # Word j starts after the leading space, the j words before it and their spaces.
-        at = list(map(add, accumulate(lengths, initial=0), range(1, len(norm) + 1)))
-        after = list(map(add, at, lengths))
+        self.at = list(map(add, accumulate(lengths, initial=0), range(1, len(norm) + 1)))
+        self.after = list(map(add, self.at, lengths))
         self.normalized = " " + " ".join(norm) + " "
-        self.occurrences = cue_occurrences(self.normalized, zip(at, norm, strict=True))
+        self.occurrences = cue_occurrences(self.normalized, zip(self.at, norm, strict=True))
         self.occurrence_starts = [o[0] for o in self.occurrences]
-        spans = tokens.spans
-        self.starts = [tokens.starts[first:stop] for first, stop in spans]  # article offsets
-        self.ends = [tokens.ends[first:stop] for first, stop in spans]
-        self.at = [at[first:stop] for first, stop in spans]            # normalized offsets
-        self.after = [after[first:stop] for first, stop in spans]
+        # Per sentence, its words are ``[first, stop)`` of these document-wide lists
+        # (word offsets in the article text and in the normalized text).
+        self.spans = tokens.spans
+        self.starts = tokens.starts
+        self.ends = tokens.ends
+
+    def length(self, sentence: int) -> int:
+        """Number of words in a sentence."""
+        first, stop = self.spans[sentence]
+        return stop - first
+
+    def words_before(self, sentence: int, offset: int) -> int:
+        """How many words of a sentence start before ``offset``."""
+        first, stop = self.spans[sentence]
+        return bisect_left(self.starts, offset, first, stop) - first
 
     def around(self, sentence: int, start: int, end: int) -> tuple[int, int]:
         """Index of the first word after the span's left words, and of its first right word."""
-        return (bisect_right(self.ends[sentence], start),
-                bisect_left(self.starts[sentence], end))
+        first, stop = self.spans[sentence]
+        return (bisect_right(self.ends, start, first, stop) - first,
+                bisect_left(self.starts, end, first, stop) - first)
 
     def cues(self, sentence: int, first: int, stop: int) -> set[str]:
         """Cue classes within words ``first:stop`` of a sentence, spaces around included."""
         if first >= stop:
             return set()
-        at = self.at[sentence]
-        lo = at[first] - 1
-        hi = self.after[sentence][stop - 1] + 1
+        base = self.spans[sentence][0]
+        lo = self.at[base + first] - 1
+        hi = self.after[base + stop - 1] + 1
         found = set()
         k = bisect_left(self.occurrence_starts, lo)
         occurrences = self.occurrences
