@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from classifier.text import strip_accents, words
 
@@ -88,7 +87,6 @@ def _parts_by_start() -> dict[str, list[tuple[str, str, str]]]:
 _PARTS_BY_START = _parts_by_start()
 
 
-@lru_cache(maxsize=65536)
 def _parts_for(word: str) -> tuple[tuple[str, str], ...]:
     """The (part, cue) pairs that may start at ``word``: those whose first word it extends."""
     keys = {word[:1], word[:2], word[:3]}
@@ -96,18 +94,36 @@ def _parts_for(word: str) -> tuple[tuple[str, str], ...]:
                  if word.startswith(head))
 
 
-def cue_occurrences(normalized: str, tokens: Iterable[tuple[int, str]]
+class _PartsCache(dict):
+    """``_parts_for`` per word, kept: a plain dict lookup per word of every article,
+    done in C by ``map`` (most words start no cue). Emptied at a size that a long
+    retag's vocabulary may reach, to bound it."""
+
+    LIMIT = 200_000
+
+    def __missing__(self, word: str) -> tuple[tuple[str, str], ...]:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        parts = self[word] = _parts_for(word)
+        return parts
+
+
+_PARTS = _PartsCache()
+
+
+def cue_occurrences(normalized: str, starts: Iterable[int], words: Iterable[str]
                     ) -> list[tuple[int, int, str]]:
     """Every (start, end, cue name) occurrence of a cue part in a normalized text, sorted.
 
-    ``tokens`` are the text's (offset, word) pairs: a part begins with a space,
-    so it can only start right before a word that extends its first word. A
-    document's words are normalized once; any run of them is then asked which
-    cues it holds by a range lookup instead of a fresh substring scan.
+    ``starts`` and ``words`` are the text's words and their offsets: a part
+    begins with a space, so it can only start right before a word that extends
+    its first word. A document's words are normalized once; any run of them is
+    then asked which cues it holds by a range lookup instead of a fresh
+    substring scan.
     """
     found = []
-    for at, word in tokens:
-        for part, name in _parts_for(word):
+    for at, parts in zip(starts, map(_PARTS.__getitem__, words), strict=True):
+        for part, name in parts:
             if normalized.startswith(part, at - 1):
                 found.append((at - 1, at - 1 + len(part), name))
     found.sort()

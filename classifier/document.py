@@ -195,7 +195,7 @@ class _CueIndex:
         self.at = list(map(add, accumulate(lengths, initial=0), range(1, len(norm) + 1)))
         self.after = list(map(add, self.at, lengths))
         self.normalized = " " + " ".join(norm) + " "
-        self.occurrences = cue_occurrences(self.normalized, zip(self.at, norm, strict=True))
+        self.occurrences = cue_occurrences(self.normalized, self.at, norm)
         self.occurrence_starts = [o[0] for o in self.occurrences]
         # Per sentence, its words are ``[first, stop)`` of these document-wide lists
         # (word offsets in the article text and in the normalized text).
