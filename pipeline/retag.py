@@ -6,11 +6,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from db.schema import open_db
+from db.schema import TAG_COLUMNS, open_db
 from db.tags import refresh_organization_counts, write_tags_many
 from pipeline.pool import StagePool, tag_texts, worker_count
 
@@ -33,7 +33,9 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
     leaves every article with its previous tags and mentions, and Datasette,
     reading in WAL mode, sees the previous tags until the commit. Holding the
     results costs a few KB per article, and the write lock is held only for
-    the writes, not for the tagging.
+    the writes, not for the tagging. An article whose tags come out as they
+    were when its text was read keeps its row as it is (rewriting it would
+    rewrite its text too); its mentions are replaced like every other's.
 
     Without a ``tagger`` of the caller's, batches are tagged in ``workers``
     processes at once (default: one per CPU; 0 or 1: in this process), each
@@ -47,31 +49,35 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
         size = POOL_BATCH if pooled else BATCH
         batches = [urls[at:at + size] for at in range(0, len(urls), size)]
         tag = _pool_tagging(workers) if pooled else _inline_tagging(tagger)
-        results = []
+        results, stored = [], {}
         for rows, tagged in tag(_read(db, batch) for batch in batches):
             results.extend((url, tags, mentions)
                            for (url, *_), (tags, mentions) in zip(rows, tagged, strict=True))
+            stored.update((row[0], dict(zip(TAG_COLUMNS, row[4:], strict=True))) for row in rows)
             progress(len(results), len(urls))
         with db.atomic():
-            write_tags_many(db, results)
+            # Rows whose tags come out as they were read are left as they are.
+            write_tags_many(db, results, stored)
             refresh_organization_counts(db)
     finally:
         db.close()
     return len(results)
 
 
-Rows = list[tuple[str, str | None, str | None, str | None]]
+#: url, title, text, language, then the stored TAG_COLUMNS
+Rows = list[tuple[Any, ...]]
 Tagged = list[tuple[dict, list]]
 
 
 def _read(db: Database, urls: list[str]) -> Rows:
     marks = ",".join("?" * len(urls))
-    return db.execute(f"SELECT url, title, text, language FROM articles WHERE url IN ({marks})",
-                      urls).fetchall()
+    tags = ", ".join(f"[{c}]" for c in TAG_COLUMNS)
+    return db.execute(f"SELECT url, title, text, language, {tags} FROM articles "
+                      f"WHERE url IN ({marks})", urls).fetchall()
 
 
 def _items(rows: Rows) -> list[tuple[str, str, str | None]]:
-    return [(text or "", title or "", language) for _, title, text, language in rows]
+    return [(row[2] or "", row[1] or "", row[3]) for row in rows]
 
 
 def _inline_tagging(tagger: Tagger | None

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from classifier.mentions import MentionRow
-from db.schema import open_db
+from db.schema import TAG_COLUMNS, open_db
 from db.tags import refresh_organization_counts, write_tags, write_tags_many
 
 SENTENCE = "Raxio and Africa50 open a 10 MW site in Kampala."
@@ -117,3 +117,48 @@ def test_what_is_written(tmp_path):
     assert orgs["africa50"][:2] == ("Africa50", '["AFRICA50", "Africa 50"]')
     assert orgs["africa50"][4] == "2025-01-01"                  # first seen kept
     assert orgs["ifc"][4] == "this run"
+
+
+def _stored(path: Path) -> dict[str, dict]:
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0]: dict(zip(TAG_COLUMNS, row[1:], strict=True)) for row in conn.execute(
+            f"SELECT url, {', '.join(TAG_COLUMNS)} FROM articles")}
+    finally:
+        conn.close()
+
+
+def _write_logging_updates(path: Path, stored: dict | None) -> tuple[dict, list[str]]:
+    """Write RESULTS again; the state after and the URLs of the article rows updated."""
+    db = open_db(path)
+    db.execute("CREATE TEMP TABLE updated (url TEXT)")
+    db.execute("CREATE TEMP TRIGGER log_updates AFTER UPDATE ON articles "
+               "BEGIN INSERT INTO updated VALUES (new.url); END")
+    with db.atomic():
+        write_tags_many(db, RESULTS, stored)
+        refresh_organization_counts(db)
+    updated = sorted(r[0] for r in db.execute("SELECT url FROM updated"))
+    db.close()
+    return _state(path), updated
+
+
+def test_rows_whose_tags_are_unchanged_are_left_as_they_are(tmp_path):
+    path = _db(tmp_path / "t.db")
+    first = _write(path, many=True)
+    # As a second retag with the same model: the same rows, no article row rewritten,
+    # the mentions replaced all the same.
+    stored = _stored(path)
+    db = open_db(path)
+    with db.atomic():
+        db.execute("DELETE FROM mentions")
+    db.close()
+    again, updated = _write_logging_updates(path, stored)
+    assert again == first and updated == []
+    # Tags read differently than they come out now: those rows are written.
+    stale = {**stored, "https://a.example/2": {**stored["https://a.example/2"], "relevant": 0},
+             "https://a.example/1": {**stored["https://a.example/1"], "countries": '["UG"]'}}
+    again, updated = _write_logging_updates(path, stale)
+    assert again == first and updated == ["https://a.example/1", "https://a.example/2"]
+    # Nothing read: every article row is written, once.
+    again, updated = _write_logging_updates(path, None)
+    assert again == first and updated == [f"https://a.example/{i}" for i in range(1, 5)]

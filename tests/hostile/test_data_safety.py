@@ -201,6 +201,32 @@ def test_an_interrupted_retag_leaves_the_previous_tags(tagged_db, tmp_path):
            None, "previous tags and mentions of all 450 articles kept")
 
 
+def test_a_retag_that_changes_no_tag_rewrites_no_article_row(tagged_db, tmp_path):
+    db = tmp_path / "retag.db"
+    db.write_bytes(tagged_db.read_bytes())
+    assert retag(db, tagger=FakeTagger()) == 450
+    after = tag_state(db)
+    conn = sqlite3.connect(db)
+    conn.executescript("CREATE TABLE updated (url TEXT); CREATE TRIGGER log_updates AFTER "
+                       "UPDATE ON articles BEGIN INSERT INTO updated VALUES (new.url); END;")
+    conn.close()
+    # The same answers again: same tags and mentions, and no article row rewritten ...
+    assert retag(db, tagger=FakeTagger()) == 450
+    assert tag_state(db) == after
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM updated").fetchone()[0] == 0
+    # ... while an article whose tags do change is written.
+    conn.execute("UPDATE articles SET capacity_mw = 1 WHERE rowid = 7")
+    conn.execute("DELETE FROM updated")
+    conn.commit()
+    conn.close()
+    assert retag(db, tagger=FakeTagger()) == 450
+    assert tag_state(db) == after
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM updated").fetchone()[0] == 1
+    conn.close()
+
+
 def test_a_build_projects_killed_mid_write_leaves_the_previous_projects(tmp_path):
     db = gold_served_db(tmp_path)
     conn = sqlite3.connect(db)
