@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NUM = r"(?P<whole>\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+)(?:(?P<sep>[.,])(?P<frac>\d+))?"
+# The leading digit stands alone (not as "\d{1,3}...|\d+") so that the regex engine
+# can skip to the next digit in C: without a first character it can name, it tries
+# the whole pattern at every position of the text (4x slower on articles).
+_NUM = (r"(?P<whole>\d(?:\d{0,2}(?:[ \u00a0\u202f,.]\d{3})+|\d*))"
+        r"(?:(?P<sep>[.,])(?P<frac>\d+))?")
 _CAPACITY = re.compile(
     _NUM + r"\s*(?:-|–|to|à)?\s*"
     r"(?:(?P<unit>MW|megawatts?|mégawatts?|megawatt|GW|gigawatts?|kW|kilowatts?)"
