@@ -152,8 +152,9 @@ class Doc:
 class _Tokens:
     """The text's word tokens as parallel lists, and each sentence's slice of them.
 
-    One tokenizer pass over the whole text; the lists are sliced per sentence
-    (C-level copies) rather than rebuilt word by word. Tokens are made per
+    One tokenizer pass over the whole text, normalized in one pass too; a
+    sentence is its ``[first, stop)`` range of these lists, read by slicing or
+    bisecting within it rather than rebuilt word by word. Tokens are made per
     whitespace-separated chunk and sentences end at whitespace, so each token
     falls in one sentence as is.
     """

@@ -108,10 +108,10 @@ def write_tags_many(db: sqlite_utils.Database,
     mention (half of retag's write time at 20,000 articles, issue 6).
 
     ``stored``: the tag columns as the caller read them with the text it
-    tagged, by URL. An article whose new columns equal them is not updated: its row holds
-    its text, so SQLite would rewrite the whole record, overflow pages and all,
-    to store the same values (most of a retag's write at 20,000 articles when
-    few tags change). Its mentions are replaced all the same.
+    tagged, by URL. An article whose new columns equal them is not updated:
+    its row holds its text, so SQLite would rewrite the whole record, overflow
+    pages and all, to store the same values. Its mentions are replaced all
+    the same.
     """
     results = list(results)
     last = {url: at for at, (url, _, _) in enumerate(results)}
