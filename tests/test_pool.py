@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -136,11 +141,6 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads /proc")
 def test_workers_end_when_the_crawl_process_is_killed(tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import time
-
     script = tmp_path / "pool_then_wait.py"
     script.write_text(_POOL_THEN_WAIT)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
@@ -158,8 +158,6 @@ def test_workers_end_when_the_crawl_process_is_killed(tmp_path):
 
 
 def test_a_worker_whose_crawl_died_during_its_start_up_ends_at_once():
-    import subprocess
-    import sys
 
     # The initializer is told the crawl's pid; pid 1 is not this process's parent, as
     # after a crawl died before its worker got that far.
@@ -190,10 +188,6 @@ def test_reading_a_tag_result_imports_no_model_code():
         "Raxio Data Centres opened a 10 MW data centre in Kampala, Uganda, on Monday, "
         "backed by the IFC.", "Raxio opens Kampala data centre", "en")])
     assert results[0][1], "the article gives mentions: the test reads one back"
-    import pickle
-    import subprocess
-    import sys
-
     out = subprocess.run([sys.executable, "-c", _READ_RESULT], input=pickle.dumps(results),
                          capture_output=True, cwd=Path(__file__).resolve().parent.parent,
                          check=True).stdout.decode().split()
