@@ -158,7 +158,6 @@ def test_workers_end_when_the_crawl_process_is_killed(tmp_path):
 
 
 def test_a_worker_whose_crawl_died_during_its_start_up_ends_at_once():
-
     # The initializer is told the crawl's pid; pid 1 is not this process's parent, as
     # after a crawl died before its worker got that far.
     code = ("from pipeline.pool import _init_worker\n"
