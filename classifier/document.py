@@ -53,13 +53,6 @@ class Doc:
         return out
 
     @cached_property
-    def sentence_words(self) -> list[list[tuple[int, int, str]]]:
-        """Words of each sentence with absolute offsets, lower-cased and accent-free."""
-        t = self._tokens
-        return [list(zip(t.starts[first:stop], t.ends[first:stop], t.norm[first:stop], strict=True))
-                for first, stop in t.spans]
-
-    @cached_property
     def flat_words(self) -> tuple[list[str], int]:
         """The normalized words of two characters or more (single letters and elisions
         carry no meaning of their own) in order, and how many are the title's."""

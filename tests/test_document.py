@@ -67,12 +67,12 @@ def _plain_sentence_words(doc: Doc) -> list[list[tuple[int, int, str]]]:
 
 def _check_doc(doc: Doc) -> None:
     assert doc.sentence_tokens == [words(s.text) for s in doc.sentences]
-    assert doc.sentence_words == _plain_sentence_words(doc)
-    kept = [(a, w) for toks in _plain_sentence_words(doc) for a, _, w in toks
+    plain = _plain_sentence_words(doc)
+    kept = [(a, w) for toks in plain for a, _, w in toks
             if len(w) > 1 and w[-1] != "'"]
     assert doc.flat_words == ([w for _, w in kept],
                               sum(1 for a, _ in kept if a < max(doc.title_end, 0)))
-    for idx, toks in enumerate(doc.sentence_words):
+    for idx, toks in enumerate(plain):
         joined = " " + " ".join(w for _, _, w in toks) + " "
         assert doc.sentence_cues[idx] == cues_in(joined)
         for k, (start, end, _) in enumerate(toks):
