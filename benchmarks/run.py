@@ -61,7 +61,7 @@ PROJECTS_URL = "/dcradar/projects"
 FTS_URL = "/dcradar/articles?_search={}"
 WARM_TERM = "data centre"
 MAIN_STAGES = ("revalidate", "dispatch", "store", "ledger")
-WORKER_STAGES = ("compress", "extract", "tag")
+WORKER_STAGES = ("compress", "analyse", "extract", "tag")
 
 
 def note(*args: object) -> None:

@@ -510,27 +510,40 @@ def _main_text(tree: HtmlElement, url: str) -> list[str]:
     return text.split("\n") if text else []
 
 
+def parse_html(text: str) -> HtmlElement | None:
+    """The tree :func:`extract` works on, or None for text that is no HTML page.
+
+    A worker that needs the page's tree for more than extraction (the spider's
+    page analysis, :mod:`pipeline.analyse`) parses once here and hands the
+    tree to :func:`extract`.
+    """
+    if not text or not text.strip() or _looks_binary(text):
+        return None
+    return _parse(text)
+
+
 def extract(html: str | bytes, url: str, *, prune_xpaths: Sequence[str] = (),
-            default_language: str | None = None, encoding: str | None = None) -> Extracted | None:
+            default_language: str | None = None, encoding: str | None = None,
+            tree: HtmlElement | None = None) -> Extracted | None:
     """Main text and metadata of an article page, or None when there is no usable text.
 
     ``html`` is the page as text, or its raw bytes with the HTTP-declared
-    ``encoding`` (see ``decode``). ``prune_xpaths`` are per-source XPaths of
-    elements to drop before extraction. Never raises.
+    ``encoding`` (see ``decode``); or ``tree``, the page as :func:`parse_html`
+    returned it (``html`` is then not read), which extraction prunes in place.
+    ``prune_xpaths`` are per-source XPaths of elements to drop before
+    extraction. Never raises.
     """
     try:
-        return _extract(html, url, prune_xpaths, default_language, encoding)
+        return _extract(html, url, prune_xpaths, default_language, encoding, tree)
     except Exception:  # a broken page must not stop a crawl
         logger.debug("extraction failed for %s", url, exc_info=True)
         return None
 
 
 def _extract(html: str | bytes, url: str, prune_xpaths: Sequence[str], default_language: str | None,
-             encoding: str | None) -> Extracted | None:
-    text = decode(html, encoding)
-    if not text or not text.strip() or _looks_binary(text):
-        return None
-    tree = _parse(text)
+             encoding: str | None, tree: HtmlElement | None) -> Extracted | None:
+    if tree is None:
+        tree = parse_html(decode(html, encoding) or "")
     if tree is None:
         return None
     url = url or ""

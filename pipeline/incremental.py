@@ -77,7 +77,8 @@ class RevalidateStage(_DbStage):
         kind, status, content_hash, article_url = stored
         body = item.get("body")
         same_bytes = (flag is None and item.get("status") == 200 and status == 200 and body
-                      and hashlib.sha256(body).hexdigest() == content_hash)
+                      and (item.get("body_sha256") or hashlib.sha256(body).hexdigest())
+                      == content_hash)
         if not (flag or same_bytes):
             return item
         # Same bytes, but would the spider still say the same about them?

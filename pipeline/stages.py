@@ -16,6 +16,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml.html import HtmlElement
+
 from pipeline.cputime import add_cpu
 from pipeline.decode import decode_html
 from pipeline.extract import extract
@@ -49,15 +51,22 @@ def canonical_article_url(final_url: str, canonical: str | None) -> str:
     return normalize_url(final_url)
 
 
-def article_record(item: dict[str, Any]) -> dict[str, Any] | None:
-    """Extract the article stored for a fetched article page, or None with a reason set."""
-    decoded = decode_html(item["body"], item.get("encoding"))
-    if decoded is None:
-        item["reason"] = "binary-body"
-        return None
-    text, item["encoding"] = decoded
+def article_record(item: dict[str, Any], tree: HtmlElement | None = None
+                   ) -> dict[str, Any] | None:
+    """Extract the article stored for a fetched article page, or None with a reason set.
+
+    ``tree``: the body already decoded (``item["encoding"]`` set) and parsed by
+    :func:`pipeline.extract.parse_html`, as the page analysis in a worker does.
+    """
+    text = ""
+    if tree is None:
+        decoded = decode_html(item["body"], item.get("encoding"))
+        if decoded is None:
+            item["reason"] = "binary-body"
+            return None
+        text, item["encoding"] = decoded
     extracted = extract(text, item["final_url"], prune_xpaths=item.get("prune_xpaths") or (),
-                        default_language=item.get("language"))
+                        default_language=item.get("language"), tree=tree)
     if extracted is None or not extracted.text:
         item["reason"] = "no-main-text"
         return None
@@ -106,6 +115,12 @@ class ExtractStage:
             release_pool(self.crawler)
 
     def process_item(self, item: Any, spider: Any = None) -> Any:
+        # The spider's page analysis may have extracted the page in a worker already
+        # (pipeline/analyse.py): its result rides on the item.
+        if item.get("prepared") is not None:
+            item = dict(item)
+            item["article"] = None
+            return self._apply(item, item.pop("prepared"))
         # Only article pages go to a worker. Listings, feeds and sitemaps have nothing to
         # extract: they are stored at once, so that a crawl killed while the workers still
         # load the model has kept them (a resumed run replays their links from storage).
@@ -143,6 +158,10 @@ class ExtractStage:
             logger.exception("extraction failed for %s", item.get("url"))
             item["reason"] = f"extraction-error: {type(exc).__name__}"
             return _settle(item)
+        return self._apply(item, done)
+
+    def _apply(self, item: dict[str, Any], done: dict[str, Any]) -> dict[str, Any]:
+        """Put a worker's extraction (:func:`pipeline.pool.prepare_page`) on the item."""
         started = time.perf_counter()
         item["html_gz"], item["body_sha256"] = done["html_gz"], done["body_sha256"]
         item["article"], item["encoding"] = done["article"], done["encoding"]

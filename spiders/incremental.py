@@ -53,6 +53,10 @@ FLAG = "dcradar_revalidated"        # replayed | lastmod | not-modified
 KEY = "dcradar_page_key"            # the pages.url the response stands for
 TRUSTED_LASTMOD = "dcradar_trusted_lastmod"
 CONDITIONAL = "dcradar_conditional"
+#: The stored body's SHA-256 when the stored page was an article page (fetched with a 200):
+#: the same bytes again will be dropped by revalidation, so the spider's page analysis
+#: need not extract them (pipeline/analyse.py).
+STORED_HASH = "dcradar_stored_hash"
 #: Source YAML key that lets sitemap ``<lastmod>`` spare requests.
 TRUST_LASTMOD_KEY = "trust_sitemap_lastmod"
 #: Stand-in status for a replayed page that had no response at all (timeout, DNS...).
@@ -87,7 +91,7 @@ class PageState:
     """Read-only view of ``pages`` for the middleware (its own SQLite connection)."""
 
     COLUMNS = ("url", "status", "etag", "last_modified", "fetched_at", "final_url",
-               "content_type", "has_body", "run_id")
+               "content_type", "has_body", "run_id", "kind", "content_hash")
 
     def __init__(self, db_path: str):
         self.db_path = db_path
@@ -113,7 +117,8 @@ class PageState:
             return None
         row = conn.execute(
             "SELECT url, status, etag, last_modified, fetched_at, final_url, content_type, "
-            "html_gz IS NOT NULL, run_id FROM pages WHERE url = ?", [url]).fetchone()
+            "html_gz IS NOT NULL, run_id, kind, content_hash FROM pages WHERE url = ?",
+            [url]).fetchone()
         return dict(zip(self.COLUMNS, row, strict=True)) if row else None
 
     def body(self, url: str) -> bytes:
@@ -173,6 +178,7 @@ class IncrementalMiddleware:
         for name in (b"If-None-Match", b"If-Modified-Since"):
             request.headers.pop(name, None)  # a redirect copies the previous URL's headers
         request.meta.pop(CONDITIONAL, None)
+        request.meta.pop(STORED_HASH, None)
         key = page_key(request)
         row = self.state.get(key)
         if row is None:
@@ -182,6 +188,8 @@ class IncrementalMiddleware:
             return self._stored_response(request, row, "replayed")
         if row["status"] != 200 or not row["has_body"]:
             return None
+        if row["kind"] in ("article", "not-article"):
+            request.meta[STORED_HASH] = row["content_hash"]
         trusted = parse_when(request.meta.get(TRUSTED_LASTMOD))
         fetched = parse_when(row["fetched_at"])
         if trusted and fetched and trusted < fetched:

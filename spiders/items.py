@@ -29,3 +29,7 @@ class PageItem(scrapy.Item):
     lastmod = scrapy.Field()        # sitemap <lastmod> or feed date, when given
     language = scrapy.Field()       # the source's declared language, a fallback
     prune_xpaths = scrapy.Field()   # per-source extraction hints
+    # Set when a worker analysed the page for the spider (pipeline/analyse.py):
+    body_sha256 = scrapy.Field()    # hash of ``body``
+    html_gz = scrapy.Field()        # ``body`` compressed for storage
+    prepared = scrapy.Field()       # its extraction, for ExtractStage to put on the item

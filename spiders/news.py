@@ -11,7 +11,9 @@ the order pages are parsed in (:mod:`spiders.frontier`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from pipeline.cputime import add_cpu
 from spiders.discovery import (
     MAX_SITEMAP_URLS,
     feed_links,
@@ -36,11 +39,15 @@ from spiders.frontier import (
     distance,
     split_distance,
 )
+from spiders.incremental import FLAG as REVALIDATED
+from spiders.incremental import STORED_HASH
 from spiders.items import PageItem
 from spiders.page_kind import classify_page
 from spiders.redirects import REDIRECT_REFUSED
 from spiders.sources import Source, load_sources
 from spiders.urls import is_asset_url, normalize_url
+
+logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Sitemap indexes nest; real ones are 1-2 deep, and a self-reference is a loop.
@@ -274,7 +281,7 @@ class NewsSpider(scrapy.Spider):
                 yield from self._requests(source, link.url, role="page", hops=1,
                                           lastmod=link.lastmod)
 
-    def parse_page(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
+    async def parse_page(self, response: Response) -> AsyncIterator[PageItem | scrapy.Request]:
         meta = response.meta
         source = self.sources[meta["source"]]
         refused = self._refused(response)
@@ -286,6 +293,68 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or (ctype and ctype not in HTML_TYPES):
             yield self._item(response, kind="other", reason=f"not-html: {ctype or 'unknown'}")
             return
+        by_pattern = source.is_article_url(response.url)
+        # Once the budget is spent no link can be requested: none is even read.
+        want_links = source.name not in self.spent
+        done = await self._analyse(response, by_pattern, want_links)
+        if done["status"] == "unparseable":
+            yield self._item(response, kind="other",
+                             reason=f"unparseable: {done['error']}"[:MAX_REASON], keep_body=True)
+            return
+        links = [(url, is_pagination) for raw, is_pagination in done["links"]
+                 if source.allows(url := normalize_url(raw)) and not is_asset_url(url)]
+        # The links are kept with the page, and its distance is the shortest found so far.
+        requested = distance(meta.get("hops", 0), meta.get("listing_pages", 0))
+        hops, listing_pages = split_distance(
+            self.frontier.parsed(self._page_keys(response), requested, links))
+        meta["hops"], meta["listing_pages"] = hops, listing_pages
+        if done["is_article"] and by_pattern is not False:
+            item = self._item(response, kind="article", reason=None, keep_body=True)
+        else:
+            why = "url-pattern" if done["is_article"] else done["reason"]
+            item = self._item(response, kind="listing", reason=f"not-article: {why}",
+                              keep_body=True)
+        if "html_gz" in done:  # hashed and compressed by the worker already
+            item["html_gz"], item["body_sha256"] = done["html_gz"], done["body_sha256"]
+            if item["kind"] == "article" and done.get("prepared") is not None:
+                item["prepared"] = done["prepared"]
+        yield item
+        for request in self._follow_links(source, links, hops, listing_pages):
+            yield request
+
+    async def _analyse(self, response: TextResponse, by_pattern: bool | None,
+                       want_links: bool) -> dict[str, Any]:
+        """The page's verdict and links, as :func:`pipeline.analyse.analyse_page` gives them.
+
+        With the crawl's worker processes (:mod:`pipeline.pool`) a worker parses the page,
+        and extracts it too when it is an article, so that the page is parsed once and not
+        in this process; without them, or for a page the worker cannot read, here.
+        """
+        pool = getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
+        if pool is not None:
+            from pipeline.analyse import analyse_page
+
+            meta = response.meta
+            page = {"body": response.body, "encoding": response.encoding,
+                    "final_url": response.url, "source": meta["source"],
+                    "language": self.sources[meta["source"]].language,
+                    "prune_xpaths": list(self.sources[meta["source"]].prune_xpaths)}
+            # A stored-body response (resume, 304, lastmod) is revalidated, not extracted.
+            extract = by_pattern is not False and not meta.get(REVALIDATED)
+            try:
+                done = await pool.run(analyse_page, page, want_links, extract,
+                                      meta.get(STORED_HASH))
+            except BrokenProcessPool:
+                logger.error("analysing %s killed its worker process twice; reading it here",
+                             response.url)
+            except Exception:  # a bug in the worker must not lose the page: read it here
+                logger.exception("analysing %s in a worker failed; reading it here",
+                                 response.url)
+            else:
+                for stage, seconds in done.pop("cpu").items():
+                    add_cpu(self.crawler, stage, seconds)
+                if done["status"] != "unread":
+                    return done
         try:
             # A selector of our own, not ``response.selector``: Scrapy's holds the response
             # and the response caches it, a reference cycle that keeps each page's body and
@@ -293,27 +362,12 @@ class NewsSpider(scrapy.Spider):
             # heap makes rare: the crawl process grew by that much per page (issue 6).
             sel = Selector(text=response.text, base_url=response.url)
             verdict = classify_page(sel, response.url)
-            # Once the budget is spent no link can be requested: none is even read.
-            links = [] if source.name in self.spent else [
-                (url, link.is_pagination) for link in page_links(sel, response.url)
-                if source.allows(url := normalize_url(link.url)) and not is_asset_url(url)]
+            links = [(link.url, link.is_pagination) for link in page_links(sel, response.url)
+                     ] if want_links else []
         except Exception as exc:  # lxml gives up on some pathological markup
-            yield self._item(response, kind="other", reason=f"unparseable: {exc}"[:MAX_REASON],
-                             keep_body=True)
-            return
-        # The links are kept with the page, and its distance is the shortest found so far.
-        requested = distance(meta.get("hops", 0), meta.get("listing_pages", 0))
-        hops, listing_pages = split_distance(
-            self.frontier.parsed(self._page_keys(response), requested, links))
-        meta["hops"], meta["listing_pages"] = hops, listing_pages
-        by_pattern = source.is_article_url(response.url)
-        if verdict.is_article and by_pattern is not False:
-            yield self._item(response, kind="article", reason=None, keep_body=True)
-        else:
-            why = "url-pattern" if verdict.is_article else verdict.reason
-            yield self._item(response, kind="listing", reason=f"not-article: {why}",
-                             keep_body=True)
-        yield from self._follow_links(source, links, hops, listing_pages)
+            return {"status": "unparseable", "error": str(exc)}
+        return {"status": "ok", "is_article": verdict.is_article, "reason": verdict.reason,
+                "links": links}
 
     @staticmethod
     def _page_keys(response: Response) -> list[str]:

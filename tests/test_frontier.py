@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 
@@ -53,9 +54,22 @@ async def _start(spider: NewsSpider) -> list[Request]:
 
 
 def start_requests(spider: NewsSpider) -> list[Request]:
-    import asyncio
-
     return asyncio.run(_start(spider))
+
+
+def outputs(result) -> list:
+    """What a callback yields, sync or async (``parse_page`` awaits a worker when it has one)."""
+    if hasattr(result, "__aiter__"):
+        async def collect() -> list:
+            return [out async for out in result]
+
+        return asyncio.run(collect())
+    return list(result)
+
+
+def followed(request: Request) -> list[Request]:
+    """The requests the callback of ``request`` yields for its page of ``GRAPH``."""
+    return [r for r in outputs(request.callback(page(request, GRAPH))) if isinstance(r, Request)]
 
 
 def crawl(spider: NewsSpider, pick: Callable[[list[Request]], Request],
@@ -66,7 +80,7 @@ def crawl(spider: NewsSpider, pick: Callable[[list[Request]], Request],
     while pending:
         request = pick(pending)
         pending.remove(request)
-        for out in request.callback(page(request, graph)):
+        for out in outputs(request.callback(page(request, graph))):
             if isinstance(out, Request):
                 assert out.url.removeprefix(BASE) not in requested, "requested twice"
                 requested.add(out.url.removeprefix(BASE))
@@ -97,23 +111,23 @@ def test_the_pages_crawled_do_not_depend_on_the_parse_order(tmp_path, order):
 def test_a_page_reached_by_a_shorter_path_after_it_was_parsed_is_followed_again(tmp_path):
     spider = make_spider(tmp_path)
     home, hub = start_requests(spider)
-    [article] = [r for r in hub.callback(page(hub, GRAPH)) if isinstance(r, Request)]
-    [section] = [r for r in article.callback(page(article, GRAPH)) if isinstance(r, Request)]
+    [article] = followed(hub)
+    [section] = followed(article)
     assert section.meta["hops"] == 2
     # /m/ is parsed at 2 hops: at the bound, so /n/ is not requested ...
-    assert [r for r in section.callback(page(section, GRAPH)) if isinstance(r, Request)] == []
+    assert followed(section) == []
     # ... until the home page shows /m/ at 1 hop: /n/ is requested, /m/ not again.
-    again = [r for r in home.callback(page(home, GRAPH)) if isinstance(r, Request)]
+    again = followed(home)
     assert [(r.url, r.meta["hops"]) for r in again] == [(f"{BASE}/n/", 2)]
 
 
 def test_a_page_improved_before_it_is_parsed_uses_the_shorter_distance(tmp_path):
     spider = make_spider(tmp_path)
     home, hub = start_requests(spider)
-    [article] = [r for r in hub.callback(page(hub, GRAPH)) if isinstance(r, Request)]
-    [section] = [r for r in article.callback(page(article, GRAPH)) if isinstance(r, Request)]
-    assert [r for r in home.callback(page(home, GRAPH)) if isinstance(r, Request)] == []
-    out = list(section.callback(page(section, GRAPH)))
+    [article] = followed(hub)
+    [section] = followed(article)
+    assert followed(home) == []
+    out = outputs(section.callback(page(section, GRAPH)))
     [item] = [o for o in out if isinstance(o, PageItem)]
     assert item["hops"] == 1
     assert [r.url for r in out if isinstance(r, Request)] == [f"{BASE}/n/"]

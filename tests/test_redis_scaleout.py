@@ -117,7 +117,7 @@ def test_workers_share_distances_so_bounds_ignore_who_parsed_what(redis_url, tmp
     1 hop on the home page and follows the links worker 1 stored for it."""
     import redis
     from scrapy import Request
-    from test_frontier import BASE, GRAPH, make_spider, page, start_requests
+    from test_frontier import BASE, GRAPH, make_spider, outputs, page, start_requests
 
     from spiders.frontier import RedisFrontier
 
@@ -129,7 +129,8 @@ def test_workers_share_distances_so_bounds_ignore_who_parsed_what(redis_url, tmp
     assert start_requests(two) == []  # entry points are the first worker's already
 
     def follow(request):
-        return [r for r in request.callback(page(request, GRAPH)) if isinstance(r, Request)]
+        return [r for r in outputs(request.callback(page(request, GRAPH)))
+                if isinstance(r, Request)]
 
     [article] = follow(hub)
     [section] = follow(article)
