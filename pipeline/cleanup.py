@@ -193,11 +193,22 @@ _WORDS = sorted(set(BAD_PARTS) | set(BAD_COMPOUNDS))
 _QUICK_TOKEN = re.compile("|".join(w for w in _WORDS if not any(o != w and o in w for o in _WORDS)))
 
 
+#: Answers of ``boilerplate_token`` by value: a site's templates repeat the same few
+#: hundred class and id values on every page. Cleared when full, so memory stays bounded.
+_TOKEN_ANSWERS: dict[str, bool] = {}
+_TOKEN_ANSWERS_MAX = 1 << 16
+
+
 def boilerplate_token(value: str) -> bool:
     """True when a class or id value names a boilerplate role (``cl-readalso``, ``shareBar``)."""
-    if not _QUICK_TOKEN.search(value.lower().replace("-", "").replace("_", "")):
-        return False
-    return any(_bad_class(cls) for cls in value.split())
+    answer = _TOKEN_ANSWERS.get(value)
+    if answer is None:
+        answer = bool(_QUICK_TOKEN.search(value.lower().replace("-", "").replace("_", ""))) \
+            and any(_bad_class(cls) for cls in value.split())
+        if len(_TOKEN_ANSWERS) >= _TOKEN_ANSWERS_MAX:
+            _TOKEN_ANSWERS.clear()
+        _TOKEN_ANSWERS[value] = answer
+    return answer
 
 
 @lru_cache(maxsize=16384)
@@ -395,24 +406,29 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
                 _remove(el)
 
     guard = _Guard(root)
-    # one pass over the tree; text is only read for small elements
-    doomed: list[HtmlElement] = list(root.iter(*DROP_TAGS))
+    # One pass over the tree, in document order: an element comes before everything inside
+    # it, so once it is removed the inner ones are found detached, and their text is never
+    # measured. Text is only read for small elements.
+    doomed: list[HtmlElement] = []
     candidates: list[HtmlElement] = []
     for el in root.iter():
+        tag = el.tag
+        if tag in DROP_TAGS:
+            doomed.append(el)
+            continue
         get = el.get
         cls, ident, style = get("class"), get("id"), get("style")
-        if el.tag not in ("html", "body") and (
+        if tag not in ("html", "body") and (
                 (cls and boilerplate_token(cls)) or (ident and boilerplate_token(ident))
                 or get("hidden") is not None or get("aria-hidden") == "true"
                 or get("aria-modal") == "true" or get("role") in DROP_ROLES
                 or (style and _HIDDEN_STYLE.search(style))):
             doomed.append(el)
             continue
-        if el.tag in LABEL_TAGS and len(el) <= 3:
+        if tag in LABEL_TAGS and len(el) <= 3:
             candidates.append(el)
-    doomed.sort(key=guard.size, reverse=True)  # outer first: the inner ones go with them
     for el in doomed:
-        if guard.removable(el) and _attached(el, root):
+        if _attached(el, root) and guard.removable(el):
             _remove(el)
 
     # forms asking for an e-mail address: newsletter boxes, with their pitch around them

@@ -225,3 +225,31 @@ def test_author_bio_found_through_author_names() -> None:
              "Kwame reports on energy and telecoms."]
     assert clean_paragraphs(lines, authors=["Sarah Mensah, Kwame Asante"]) == EN
     assert clean_paragraphs(lines) == lines  # no author names, no bio rule
+
+
+def test_nested_boilerplate_goes_once_and_keeps_the_text_around_it() -> None:
+    """Doomed elements inside doomed elements (removed in document order: the outer one
+    first, the inner ones then found detached), with tails that belong to the text."""
+    body = (paras(EN[:2]) + '<div class="share-bar"><aside><nav>Share</nav></aside>'
+            '<span class="social">x</span></div>tail one <p class="related">'
+            '<aside>Related</aside></p>tail two' + paras(EN[2:4]))
+    text = cleaned_text(body)
+    for para in EN[:4]:
+        assert " ".join(para.split()) in text
+    assert "Share" not in text and "Related" not in text and " x " not in text
+    assert "tail one" in text and "tail two" in text
+
+
+def test_boilerplate_token_answers_do_not_depend_on_the_cache() -> None:
+    import pipeline.cleanup as cleanup
+
+    values = ["share-bar", "post-1234", "shareBar", "entry-content", "cl-readalso",
+              "related posts", "article-body", "sidebar widget", "nav main"] * 3
+    first = [boilerplate_token(v) for v in values]
+    cleanup._TOKEN_ANSWERS.clear()
+    assert [boilerplate_token(v) for v in reversed(values)] == first[::-1]
+    assert first[:3] == [True, False, True]
+    cleanup._TOKEN_ANSWERS.update({f"v{i}": False for i in range(cleanup._TOKEN_ANSWERS_MAX)})
+    assert boilerplate_token("newsletter-box")  # a new value when full: cleared first
+    assert list(cleanup._TOKEN_ANSWERS) == ["newsletter-box"]
+    cleanup._TOKEN_ANSWERS.clear()

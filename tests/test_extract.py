@@ -311,3 +311,49 @@ def test_visible_french_date_without_markup() -> None:
     # a bare year in the text is no publication date
     page = f"<html><body><div>{paras(FR)}<p>Objectif 2030.</p></div></body></html>"
     assert extract(page, "https://x.example/tic/datacenter/").published is None
+
+
+ODD_PAGES = [
+    EN_PAGE,
+    '<?xml version="1.0" encoding="utf-8"?>\n<html><body><p>declared</p><p>two</p></body></html>',
+    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\">\n<html><body><p>x</p></body></html>",
+    '<html xmlns="http://www.w3.org/1999/xhtml"/>\n<body><p>self-closed html</p></body>',
+    "<p>a lone block</p>",
+    "<div><p>no html tag</p></div><div><p>two blocks</p></div>",
+    "<html><body><form><input type=email><label>Mail</label><select></select></form></body></html>",
+    "<html><body>\x00\x01 control characters <p>kept</p></body></html>",
+    "",
+]
+
+
+@pytest.mark.parametrize("html", ODD_PAGES)
+def test_our_parse_reads_a_page_as_trafilaturas_loader_does(html):
+    """``_parse`` uses its own parser (a C-level element class lookup) but must build the
+    very tree ``trafilatura.utils.load_html`` builds, rejections included."""
+    from lxml import etree
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    from pipeline.extract import _XML_DECL, _parse
+
+    ours = _parse(html)
+    theirs = load_html(_XML_DECL.sub("", html, count=1)) if html else None
+    if theirs is None:
+        assert ours is None
+        return
+    assert etree.tostring(ours) == etree.tostring(theirs)
+    assert all(type(el) is HtmlElement for el in ours.iter() if isinstance(el.tag, str))
+
+
+def test_sample_pages_parse_as_trafilaturas_loader_does():
+    from conftest import SAMPLES
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from pipeline.extract import _parse
+
+    files = sorted((SAMPLES / "sites").rglob("*.html"))
+    assert len(files) > 100
+    for file in files:
+        text = file.read_text(encoding="utf-8")
+        assert etree.tostring(_parse(text)) == etree.tostring(load_html(text)), file
