@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import gzip
 import hashlib
 import logging
 import multiprocessing
@@ -55,7 +54,13 @@ logger = logging.getLogger(__name__)
 #: gzip level of the stored raw HTML (``pages.html_gz``). Level 1 compresses real news
 #: pages 4.3x where 6 does 5.1x, in a third of the time (2 ms a page instead of 6, on
 #: the Zyte benchmark pages): 18 % more bytes on disk for 4 % of the pipeline's CPU.
+#: ISA-L's level 1 (``isal``) writes the same format, 4.34x on those pages, in 0.36 ms not 1.46.
 HTML_GZ_LEVEL = 1
+
+try:  # ISA-L's gzip (the ``isal`` package): plain gzip out, any gzip reader reads it
+    from isal.igzip import compress as _gzip_compress
+except ImportError:  # pragma: no cover - a platform without its wheels: zlib's gzip
+    from gzip import compress as _gzip_compress
 #: prctl(2) option: a signal for this process when its parent dies (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
 #: Fields of a page item a worker needs to extract it (the rest stays in the crawl process).
@@ -64,7 +69,7 @@ PAGE_FIELDS = ("kind", "body", "encoding", "final_url", "source", "language", "p
 
 def stored_body(body: bytes) -> tuple[str, bytes]:
     """What ``pages`` keeps of a raw body: its SHA-256 (hex) and its gzip at ``HTML_GZ_LEVEL``."""
-    return hashlib.sha256(body).hexdigest(), gzip.compress(body, compresslevel=HTML_GZ_LEVEL)
+    return hashlib.sha256(body).hexdigest(), _gzip_compress(body, compresslevel=HTML_GZ_LEVEL)
 
 
 def available_cpus() -> int:

@@ -193,3 +193,16 @@ def test_reading_a_tag_result_imports_no_model_code():
     assert out[0] == "MentionRow" and out[1] in ("operators", "investors", "countries",
                                                   "cities", "capacity_mw")
     assert out[2:] == ["none"]
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>\xc3\xa9t\xc3\xa9</html>", bytes(range(256)) * 4000])
+def test_stored_bodies_are_plain_gzip(body):
+    """Whatever compresses them (ISA-L when installed), stdlib gzip reads them back."""
+    import gzip
+    import hashlib
+
+    from pipeline.pool import stored_body
+
+    digest, packed = stored_body(body)
+    assert packed[:2] == b"\x1f\x8b" and gzip.decompress(packed) == body
+    assert digest == hashlib.sha256(body).hexdigest()
