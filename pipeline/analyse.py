@@ -2,8 +2,9 @@
 
 The spider must know what a page is (article or listing) and which links it
 holds before it can go on; extraction needs the same page parsed again.
-Done in the crawl process, that parse and the link walk were a third of its
-CPU (issue 6), on the one core that also runs Scrapy's event loop. With
+Done in the crawl process, that parse and the link walk were a quarter of its
+CPU (it went from 13.6 to 10.4 s in the 1k benchmark, issue 6), on the core
+that also runs Scrapy's event loop, and every article was parsed twice. With
 worker processes (:mod:`pipeline.pool`) the spider sends the raw body here
 instead and awaits the answer: the worker decodes and parses the page once,
 judges it (:func:`spiders.page_kind.classify_page`), lists its links

@@ -138,7 +138,9 @@ def sitemap_links(body: bytes, base_url: str, *, limit: int | None = None,
         while parent is not None and node.getprevious() is not None:
             del parent[0]
         if loc:
-            url = loc if _PLAIN_ABSOLUTE.match(loc) else urljoin(base_url, loc)
+            url = loc if _PLAIN_ABSOLUTE.match(loc) else _join(base_url, loc)
+            if url is None:
+                continue
             yield Link(url, lastmod=lastmod, is_sitemap=is_index)
             found += 1
             if limit is not None and found >= limit:
@@ -164,7 +166,18 @@ def feed_links(body: bytes, base_url: str) -> Iterator[Link]:
             continue
         when = entry.get("published_parsed") or entry.get("updated_parsed")
         lastmod = datetime(*when[:6], tzinfo=UTC).isoformat() if when else None
-        yield Link(urljoin(base_url, url), lastmod=lastmod)
+        joined = _join(base_url, url)
+        if joined is not None:
+            yield Link(joined, lastmod=lastmod)
+
+
+def _join(base_url: str, href: str) -> str | None:
+    """``urljoin``, or None for a link no URL parser takes (``http://[::1``): one bad link
+    must not cost the page, the feed or the sitemap the others."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError:
+        return None
 
 
 def _is_pager(node: Any) -> bool:
@@ -199,9 +212,10 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
     Menus, footers and story grids repeat the same few URLs dozens of times on a
     real page; a repeat would be offered to the frontier again for nothing.
     """
-    next_urls = {urljoin(base_url, h) for h in
+    next_urls = {_join(base_url, h) for h in
                  sel.xpath('//link[@rel="next"]/@href | //a[contains(concat(" ", @rel, " "),'
                            ' " next ")]/@href').getall()}
+    next_urls.discard(None)
     for url in next_urls:
         yield Link(url, is_pagination=True)
     # Plain lxml per anchor, and each ancestor judged once (``in_pager``): a real page has
@@ -209,16 +223,16 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
     # over the page) cost more than parsing it.
     root = sel.root
     pagers: dict[Any, bool] = {}
-    joined: dict[str, str] = {}
+    joined: dict[str, str | None] = {}
     seen: set[tuple[str, bool]] = set()
     for anchor in root.xpath("//a[@href]"):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:", "file:")):
             continue
-        url = joined.get(href)
-        if url is None:
-            url = joined[href] = urljoin(base_url, href)
-        if url in next_urls:
+        url = joined.get(href, False)
+        if url is False:
+            url = joined[href] = _join(base_url, href)
+        if url is None or url in next_urls:
             continue
         paginated = bool(_PAGE_PARAM.search(url))
         if not paginated and _in_pager(anchor, pagers):

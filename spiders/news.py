@@ -332,6 +332,8 @@ class NewsSpider(scrapy.Spider):
         """
         pool = getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
         if pool is not None:
+            # Here, not at the top: it imports trafilatura, which a scale-out worker
+            # (no pool: it pushes raw pages to the writer) never needs.
             from pipeline.analyse import analyse_page
 
             meta = response.meta

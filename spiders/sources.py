@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,14 +77,14 @@ class Source:
         A host matches an allowed domain exactly or as a sub-domain, and the port
         must match too: two loopback sites differ only by port.
         """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        site = site_of(url)
+        if site is None:
             return False
-        host = parts.hostname.lower()
-        if (host, parts.port) in self._entry_hosts:
+        host, port = site
+        if site in self._entry_hosts:
             return True
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains) \
-            and parts.port is None
+            and port is None
 
     @cached_property
     def _entry_hosts(self) -> frozenset[tuple[str | None, int | None]]:
@@ -96,6 +96,20 @@ class Source:
         if not self.article_url_pattern:
             return None
         return re.search(self.article_url_pattern, urlsplit(url).path) is not None
+
+
+@lru_cache(maxsize=1 << 16)  # ``allows`` runs once per link, and menus repeat on every page
+def site_of(url: str) -> tuple[str, int | None] | None:
+    """(lower-case host, port) of an http(s) URL; None for any other URL, or a port that is
+    no number (``http://host:xyz/``), which ``urlsplit`` only reports when asked for it."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.hostname.lower(), port
 
 
 def _as_tuple(value: Any, key: str, name: str) -> tuple[str, ...]:

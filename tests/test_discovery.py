@@ -65,3 +65,17 @@ def test_pagination_is_recognised():
     links = {link.url: link.is_pagination for link in found}
     assert links == {BASE + "/news/page/2/": True, BASE + "/news/?page=3": True,
                      BASE + "/2024/05/a-story/": False}
+
+
+def test_a_link_no_url_parser_takes_costs_only_itself():
+    """``http://[::1`` makes urljoin raise: the page, feed or sitemap keeps its other links."""
+    html = ('<html><head><link rel="next" href="http://[::2/"></head><body>'
+            '<a href="http://[::1/">bad</a><a href="/ok/">good</a></body></html>')
+    assert [link.url for link in page_links(Selector(text=html), BASE + "/")] == [BASE + "/ok/"]
+    rss = (b'<?xml version="1.0"?><rss version="2.0"><channel>'
+           b"<item><link>http://[::1/bad</link></item><item><link>/a/</link></item>"
+           b"</channel></rss>")
+    assert [link.url for link in feed_links(rss, BASE + "/feed.xml")] == [BASE + "/a/"]
+    urlset = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              b"<url><loc>//[::1/x</loc></url><url><loc>/y/</loc></url></urlset>")
+    assert [link.url for link in sitemap_links(urlset, BASE)] == [BASE + "/y/"]

@@ -70,3 +70,10 @@ def test_shipped_sources_are_real_english_and_french_with_evidence():
                 assert isinstance(proof["last_verified"], date)
         if source.article_url_pattern:
             re.compile(source.article_url_pattern)
+
+
+def test_a_link_with_a_bad_port_is_refused_not_raised():
+    source = parse_source({"name": "s", "start_urls": ["http://127.0.0.1:8001/"]})
+    for url in ("http://127.0.0.1:xyz/", "http://127.0.0.1:99999/a", "http://[::1/"):
+        assert not source.allows(url), url
+    assert source.allows("http://127.0.0.1:8001/a")
