@@ -146,3 +146,18 @@ def test_trusted_sitemap_lastmod_spares_requests(corpus, crawls, tmp_path):
     bases = tuple(server.bases[n] + "/" for n in names)
     expected = {a for a in crawls["runs"][2]["rows"]["articles"] if a[0].startswith(bases)}
     assert snapshot(db)["articles"] == expected
+
+
+def test_the_same_bytes_are_not_extracted_again(corpus, crawls, tmp_path):
+    """Without validators every page comes back in full. The worker that reads a page for
+    the spider leaves an article page whose bytes are the stored ones unextracted:
+    revalidation drops it before extraction anyway (STORED_HASH, pipeline/analyse.py)."""
+    _, server, _ = corpus  # ``crawls`` has made its edit: the corpus stays as it is now
+    db = tmp_path / "full.db"
+    first = _crawl(server.sources, db, "-s", "DCRADAR_CONDITIONAL=False")
+    assert "'dcradar/cpu_s/extract'" in first.stderr
+    second = _crawl(server.sources, db, "-s", "DCRADAR_CONDITIONAL=False")
+    assert "'dcradar/cpu_s/analyse'" in second.stderr  # pages were read by the workers ...
+    assert "'dcradar/cpu_s/extract'" not in second.stderr  # ... and none extracted
+    _, counts = _run_rows(db)
+    assert counts["articles_unchanged"] == 86 and counts["reprocessed"] == 0
