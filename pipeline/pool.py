@@ -49,6 +49,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+try:  # ISA-L's gzip (the ``isal`` package): plain gzip out, any gzip reader reads it
+    from isal.igzip import compress as _gzip_compress
+except ImportError:  # pragma: no cover - a platform without its wheels: zlib's gzip
+    from gzip import compress as _gzip_compress
+
 logger = logging.getLogger(__name__)
 
 #: gzip level of the stored raw HTML (``pages.html_gz``). Level 1 compresses real news
@@ -56,11 +61,6 @@ logger = logging.getLogger(__name__)
 #: the Zyte benchmark pages): 18 % more bytes on disk for 4 % of the pipeline's CPU.
 #: ISA-L's level 1 (``isal``) writes the same format, 4.34x on those pages, in 0.36 ms not 1.46.
 HTML_GZ_LEVEL = 1
-
-try:  # ISA-L's gzip (the ``isal`` package): plain gzip out, any gzip reader reads it
-    from isal.igzip import compress as _gzip_compress
-except ImportError:  # pragma: no cover - a platform without its wheels: zlib's gzip
-    from gzip import compress as _gzip_compress
 #: prctl(2) option: a signal for this process when its parent dies (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
 #: Fields of a page item a worker needs to extract it (the rest stays in the crawl process).
