@@ -13,7 +13,7 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from pipeline.analyse import analyse_page
+from pipeline.analyse import ANALYSE_FIELDS, analyse_page
 from pipeline.pool import prepare_page
 from spiders.discovery import page_links
 from spiders.news import NewsSpider
@@ -87,10 +87,10 @@ def test_what_the_worker_cannot_read_goes_back_to_the_spider(body):
 class FailingPool:
     """A pool whose worker raises: a bug there must not cost the page."""
 
-    calls = 0
+    calls: list[tuple] = []
 
     async def run(self, fn, *args):
-        FailingPool.calls += 1
+        FailingPool.calls.append(args)
         raise RuntimeError("worker bug")
 
 
@@ -109,6 +109,7 @@ def test_the_spider_reads_the_page_itself_when_the_worker_fails(tmp_path):
         return [out async for out in spider.parse_page(response)]
 
     items = [out for out in asyncio.run(collect()) if not isinstance(out, Request)]
-    assert FailingPool.calls == 1
+    [(page, want_links, extract, stored_hash)] = FailingPool.calls
+    assert set(page) == set(ANALYSE_FIELDS) and want_links and extract and stored_hash is None
     [item] = items
     assert item["kind"] == "article" and item["body"] == body and not item.get("prepared")
