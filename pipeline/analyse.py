@@ -21,14 +21,13 @@ without workers, so that such pages end exactly as they always did.
 from __future__ import annotations
 
 import time
-import traceback
 from typing import Any
 
 from parsel import Selector
 
 from pipeline.decode import decode_html
 from pipeline.extract import parse_html
-from pipeline.pool import stored_body
+from pipeline.pool import article_result, stored_body
 from spiders.discovery import page_links
 from spiders.page_kind import classify_page
 
@@ -77,24 +76,7 @@ def analyse_page(page: dict[str, Any], links: bool = True, extract: bool = True,
     done = time.process_time()
     cpu["analyse"] = done - now
     if extract and verdict.is_article and digest != stored_hash:
-        out["prepared"] = _extract(page, tree, decoded[1], html_gz, digest)
+        out["prepared"] = {"html_gz": html_gz, "body_sha256": digest, "cpu": {},
+                           **article_result(dict(page, encoding=decoded[1]), tree)}
         cpu["extract"] = time.process_time() - done
-    return out
-
-
-def _extract(page: dict[str, Any], tree: Any, encoding: str, html_gz: bytes,
-             digest: str) -> dict[str, Any]:
-    """What :func:`pipeline.pool.prepare_page` returns for an article page, from ``tree``."""
-    from pipeline.stages import article_record
-
-    item = dict(page, encoding=encoding)
-    out: dict[str, Any] = {"html_gz": html_gz, "body_sha256": digest, "cpu": {}}
-    try:
-        out["article"] = article_record(item, tree)
-    except Exception as exc:  # reported to the crawl process, which logs and records it
-        out["article"] = None
-        out["error"] = f"extraction-error: {type(exc).__name__}"
-        out["traceback"] = traceback.format_exc()
-    out["reason"] = item.get("reason")
-    out["encoding"] = item.get("encoding")
     return out

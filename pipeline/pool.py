@@ -163,24 +163,33 @@ def prepare_page(page: dict[str, Any]) -> dict[str, Any]:
     :func:`pipeline.stages.article_record` sets them, or ``error`` with the
     traceback when extraction raised.
     """
-    from pipeline.stages import article_record
-
     started = time.process_time()
     digest, html_gz = stored_body(page["body"])
     out: dict[str, Any] = {"html_gz": html_gz, "body_sha256": digest, "cpu": {}}
     now = time.process_time()
     out["cpu"]["compress"] = now - started
     if page.get("kind") == "article":
-        page = dict(page)
-        try:
-            out["article"] = article_record(page)
-        except Exception as exc:  # reported to the crawl process, which logs and records it
-            out["article"] = None
-            out["error"] = f"extraction-error: {type(exc).__name__}"
-            out["traceback"] = traceback.format_exc()
-        out["reason"] = page.get("reason")
-        out["encoding"] = page.get("encoding")
+        out.update(article_result(page))
         out["cpu"]["extract"] = time.process_time() - now
+    return out
+
+
+def article_result(page: dict[str, Any], tree: Any = None) -> dict[str, Any]:
+    """Worker: :func:`pipeline.stages.article_record` on a copy of ``page`` (from ``tree``
+    when the page is parsed already); ``article``, ``reason`` and ``encoding`` as it sets
+    them, or ``error`` and ``traceback`` when it raised. Never raises."""
+    from pipeline.stages import article_record
+
+    page = dict(page)
+    out: dict[str, Any] = {}
+    try:
+        out["article"] = article_record(page, tree)
+    except Exception as exc:  # reported to the crawl process, which logs and records it
+        out["article"] = None
+        out["error"] = f"extraction-error: {type(exc).__name__}"
+        out["traceback"] = traceback.format_exc()
+    out["reason"] = page.get("reason")
+    out["encoding"] = page.get("encoding")
     return out
 
 
