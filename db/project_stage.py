@@ -168,7 +168,31 @@ def sentence_stage(sentence: str) -> str | None:
 
 
 def _mentions(folded_sentence: str, terms: Sequence[str]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", folded_sentence) for t in terms if t)
+    pattern = _terms_pattern(tuple(terms))
+    return pattern is not None and pattern.search(folded_sentence) is not None
+
+
+@lru_cache(maxsize=4096)
+def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Any of ``terms`` as a whole word, as one compiled pattern.
+
+    The projects rebuild asks this for every sentence of an article and every
+    project the article reports; a pattern built per term and sentence (re's
+    own cache lookup and ``re.escape`` each time) was half the rebuild's time.
+    Alternation backtracks into the group, so this matches wherever one of
+    the terms would on its own. Longest first only to try likelier full
+    names before their prefixes."""
+    alts = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not alts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _sentences(text: str) -> tuple[tuple[str, str], ...]:
+    """An article body's sentences with their folded forms; kept for the article's next
+    project (the rebuild reads one article for each project it reports, in a row)."""
+    return tuple((s, fold(s)) for s in split_sentences(text))
 
 
 def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str],
@@ -183,8 +207,9 @@ def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str
     terms = [fold(t).strip() for t in focus_terms if t and t.strip()]
     others = [fold(t).strip() for t in other_terms if t and t.strip()]
     head = [title.strip()] if title and title.strip() else []
-    body = split_sentences(text or "")
-    focus = [s for s in body if _mentions(fold(s), terms)]
+    sentences = _sentences(text or "")
+    body = [s for s, _ in sentences]
+    focus = [s for s, folded in sentences if _mentions(folded, terms)]
     if head and (_mentions(fold(head[0]), terms) or not _mentions(fold(head[0]), others)):
         focus = head + focus
     readings = [(s, sentence_stage(s)) for s in focus]

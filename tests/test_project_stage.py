@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from db.project_stage import (
@@ -11,6 +13,7 @@ from db.project_stage import (
     PLANNED,
     UNDER_CONSTRUCTION,
     StageReading,
+    _mentions,
     article_stage,
     project_stage,
     sentence_stage,
@@ -106,3 +109,17 @@ def test_project_stage_takes_the_newest_cue_but_announcements_do_not_demote():
     assert project_stage([]).stage == ANNOUNCED
     cancelled = StageReading(CANCELLED, "scrapped", True)
     assert project_stage([("2021", opened), ("2025", cancelled)]).stage == CANCELLED
+
+
+@pytest.mark.parametrize(("sentence", "terms", "found"), [
+    ("the abc. campus", ("abcd", "abc"), True),  # the longer term fails, the shorter matches
+    ("the abcx campus", ("abcd", "abc"), False),  # whole words only
+    ("in sidi-bel abbes (wilaya)", ("sidi-bel abbes",), True),  # regex characters escaped
+    ("in sidi-belxabbes", ("sidi-bel abbes",), False),
+    ("a. b. c", ("", "x"), False),
+    ("anything", (), False),
+])
+def test_mentions_matches_any_term_as_a_whole_word(sentence, terms, found):
+    assert _mentions(sentence, terms) is found
+    # the one-pattern form agrees with a search per term
+    assert found is any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", sentence) for t in terms if t)
