@@ -47,7 +47,12 @@ def split_distance(value: int) -> tuple[int, int]:
 def encode_links(links: Iterable[tuple[str, bool]]) -> bytes:
     """A page's links ``(url, is_pagination)``, compressed (they share long prefixes)."""
     text = "\n".join(("P" if paginated else "L") + url for url, paginated in links)
-    return zlib.compress(text.encode("utf-8"), 6)
+    # A 4 KB window and small hash tables: a page's links are a few KB, and zlib's
+    # defaults allocate ~260 KB per call, which glibc maps and unmaps each time
+    # (77 vs 12 microseconds a page, in the crawl's one event-loop thread). Any
+    # zlib reader still reads it.
+    packer = zlib.compressobj(6, zlib.DEFLATED, 12, 5)
+    return packer.compress(text.encode("utf-8")) + packer.flush()
 
 
 def decode_links(blob: bytes | None) -> list[tuple[str, bool]]:

@@ -151,3 +151,12 @@ def test_memory_frontier_verdicts():
     assert frontier.offer("s", "u2", distance(1), 10) == (IMPROVED, links)
     assert frontier.offer("s", "x", distance(0), 1) == (OVER_BUDGET, None)
     assert decode_links(encode_links(links)) == links and decode_links(None) == []
+
+
+def test_links_round_trip_beyond_the_compression_window():
+    # more text than encode_links' 4 KB window, and non-ASCII URLs
+    links = [(f"https://example.org/actualités/{n}-{'x' * (n % 90)}/", n % 5 == 0)
+             for n in range(600)]
+    blob = encode_links(links)
+    assert decode_links(blob) == links
+    assert len(blob) < len("".join(url for url, _ in links)) / 4
