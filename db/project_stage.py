@@ -168,6 +168,10 @@ def sentence_stage(sentence: str) -> str | None:
 
 
 def _mentions(folded_sentence: str, terms: Sequence[str]) -> bool:
+    # Most sentences hold none of the terms: a substring test says so for a fraction
+    # of a regex search.
+    if not any(t and t in folded_sentence for t in terms):
+        return False
     pattern = _terms_pattern(tuple(terms))
     return pattern is not None and pattern.search(folded_sentence) is not None
 
