@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
@@ -21,14 +22,25 @@ def crawl_settings(db_path: str | Path, overrides: dict[str, Any] | None = None)
     return settings
 
 
+class CrawlError(click.ClickException):
+    """The spider never ran: Scrapy logged why (an extension, a middleware or a pipeline
+    that failed to load or open) and returned as if the crawl had ended."""
+
+
 def run_crawl(sources: str | Path | None, db_path: str | Path, *, only: str | None = None,
               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl every source into ``db_path``; returns the crawl's Scrapy stats.
 
-    The Twisted reactor cannot restart, so this runs once per process.
+    The Twisted reactor cannot restart, so this runs once per process. Raises
+    :class:`CrawlError` when the spider never ran: Scrapy only logs a component
+    that fails to start, and a scheduled crawl must not exit 0 then.
     """
     process = CrawlerProcess(crawl_settings(db_path, overrides), install_root_handler=True)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(crawler, sources=str(sources) if sources else None, only=only)
     process.start()
-    return dict(crawler.stats.get_stats()) if crawler.stats else {}
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    if "finish_reason" not in stats:  # set when the spider closes, by any way it closes
+        raise CrawlError("the crawl never ran: the spider failed to start (see the error "
+                         "logged above)")
+    return stats

@@ -55,6 +55,18 @@ def test_bad_sources_file_is_a_clear_error(tmp_path):
     assert proc.returncode != 0 and "no start_urls, feeds or sitemaps" in proc.stderr
 
 
+def test_a_crawl_that_never_starts_fails(tmp_path):
+    """Scrapy logs a component that fails to load and returns as if the crawl had ended;
+    a scheduler must see a failure, not exit 0 with nothing crawled."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n- name: x\n  feeds: [http://127.0.0.1:9/feed.xml]\n")
+    proc = dcradar("crawl", "--sources", str(sources), "--db", str(tmp_path / "x.db"),
+                   "-s", 'EXTENSIONS={"no_such_module.Extension": 1}', check=False)
+    assert proc.returncode == 1
+    assert "No module named 'no_such_module'" in proc.stderr
+    assert "the crawl never ran" in proc.stderr
+
+
 def test_demo_twice_updates_the_same_rows(tmp_path):
     db = tmp_path / "demo.db"
     port = _free_port_base()
