@@ -277,6 +277,17 @@ def run_summary(db: sqlite_utils.Database, run_id: str) -> list[dict[str, Any]]:
 # -- pages ------------------------------------------------------------------
 
 
+#: Item key the store sets when it wrote the run's ledger columns with the page:
+#: the run that had completed the page before (None: none).
+RUN_BEFORE = "run_before"
+
+
+def page_run(db: sqlite_utils.Database, url: str) -> str | None:
+    """The run that last completed page ``url``, or None."""
+    row = db.execute("SELECT run_id FROM pages WHERE url = ?", [url]).fetchone()
+    return row[0] if row else None
+
+
 def mark_page(db: sqlite_utils.Database, url: str, run_id: str, *, result: str,
               checked_at: str, updates: Mapping[str, Any] | None = None) -> str | None:
     """Record that run ``run_id`` completed page ``url``; returns the run that had it before.
@@ -284,9 +295,9 @@ def mark_page(db: sqlite_utils.Database, url: str, run_id: str, *, result: str,
     ``updates`` are further ``pages`` columns to set (validators and
     ``fetched_at`` of a page re-downloaded with the same bytes).
     """
-    before = db.execute("SELECT run_id FROM pages WHERE url = ?", [url]).fetchone()
+    before = page_run(db, url)
     values = {"run_id": run_id, "checked_at": checked_at, "check_result": result,
               **(updates or {})}
     sets = ", ".join(f"[{k}] = :{k}" for k in values)
     db.execute(f"UPDATE pages SET {sets} WHERE url = :url", {**values, "url": url})
-    return before[0] if before else None
+    return before

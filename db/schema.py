@@ -50,7 +50,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     setting SQLite recommends with WAL) syncs the WAL at checkpoints instead of at
     every commit: a crash of the process (SIGKILL included) still loses no
     committed item and nothing is ever corrupted; only a power cut may drop the
-    last commits, which the next crawl fetches again. A crawl commits twice per
+    last commits, which the next crawl fetches again. A crawl commits once per
     page, and an fsync each time was a tenth of the crawl's CPU (issue 6).
     """
     db = sqlite_utils.Database(path)

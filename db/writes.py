@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.runs import PAGE_COLUMNS
 from db.schema import ARTICLES, PAGES
 
 
@@ -31,9 +32,17 @@ def _upsert_sql(table: str, columns: Iterable[str], keep: Iterable[str] = ()) ->
             f"ON CONFLICT(url) DO UPDATE SET {updates}")
 
 
-def upsert_page(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
-    """Insert or replace the record of one fetched URL (call inside a transaction)."""
+def upsert_page(db: sqlite_utils.Database, row: dict[str, Any],
+                ledger: dict[str, Any] | None = None) -> None:
+    """Insert or replace the record of one fetched URL (call inside a transaction).
+
+    ``ledger`` sets the run columns (:data:`db.runs.PAGE_COLUMNS`) in the same
+    write: a row holds the compressed page, and SQLite rewrites the whole row
+    on any update, so setting them apart afterwards wrote it twice.
+    """
     full = {c: row.get(c) for c in PAGES}
+    if ledger:
+        full.update({c: ledger[c] for c in PAGE_COLUMNS})
     db.execute(_upsert_sql("pages", full), full)
 
 

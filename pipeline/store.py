@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 
+from db.runs import RUN_BEFORE, now_iso, page_run
 from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags
 from db.writes import upsert_article, upsert_page, upsert_source
@@ -70,8 +71,14 @@ class StorePipeline:
         page["content_hash"] = digest if body else None
         page["html_gz"] = html_gz if body else None
         page["article_url"] = article["url"] if article else None
+        # The run's ledger (RunLedgerStage) goes into the same row write: see upsert_page.
+        run_id = item.get("run_id")
+        ledger = {"run_id": run_id, "checked_at": item.get("fetched_at") or now_iso(),
+                  "check_result": "fetched"} if run_id else None
         with self.db.atomic():
-            upsert_page(self.db, page)
+            if ledger:
+                item[RUN_BEFORE] = page_run(self.db, page["url"])
+            upsert_page(self.db, page, ledger)
             if article:
                 seen = item["fetched_at"]
                 outcome = upsert_article(self.db, {**article, "first_seen": seen,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.runs import page_run
 from db.schema import open_db
 from db.writes import upsert_article, upsert_page
 
@@ -51,3 +52,18 @@ def test_page_writes_roll_back_as_a_unit(tmp_path):
     except RuntimeError:
         pass
     assert db["pages"].count == 0
+
+
+def test_a_page_write_may_carry_the_run_ledger(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    ledger = {"run_id": "r1", "checked_at": "2026-01-01T00:00:00+00:00",
+              "check_result": "fetched"}
+    with db.atomic():
+        upsert_page(db, {"url": "http://x/1", "source": "s", "status": 200}, ledger)
+    assert page_run(db, "http://x/1") == "r1"
+    # a write without a ledger leaves the run columns as they are
+    with db.atomic():
+        upsert_page(db, {"url": "http://x/1", "source": "s", "status": 304})
+    (row,) = db.query("SELECT status, run_id, checked_at, check_result FROM pages")
+    assert row == {"status": 304, **ledger}
+    assert page_run(db, "http://x/2") is None
