@@ -193,25 +193,28 @@ _WORDS = sorted(set(BAD_PARTS) | set(BAD_COMPOUNDS))
 _QUICK_TOKEN = re.compile("|".join(w for w in _WORDS if not any(o != w and o in w for o in _WORDS)))
 
 
-#: Answers of ``boilerplate_token`` by value: a site's templates repeat the same few
-#: hundred class and id values on every page. Cleared when full, so memory stays bounded.
+#: Answers of ``boilerplate_token`` by class or id token. Whole values rarely repeat
+#: (utility-class sites combine tokens anew on each element: "card bg-white-3 p-4"), the
+#: tokens of a site's templates do. Cleared when full, so memory stays bounded.
 _TOKEN_ANSWERS: dict[str, bool] = {}
 _TOKEN_ANSWERS_MAX = 1 << 16
 
 
 def boilerplate_token(value: str) -> bool:
     """True when a class or id value names a boilerplate role (``cl-readalso``, ``shareBar``)."""
-    answer = _TOKEN_ANSWERS.get(value)
-    if answer is None:
-        answer = bool(_QUICK_TOKEN.search(value.lower().replace("-", "").replace("_", ""))) \
-            and any(_bad_class(cls) for cls in value.split())
-        if len(_TOKEN_ANSWERS) >= _TOKEN_ANSWERS_MAX:
-            _TOKEN_ANSWERS.clear()
-        _TOKEN_ANSWERS[value] = answer
-    return answer
+    for token in value.split():
+        answer = _TOKEN_ANSWERS.get(token)
+        if answer is None:
+            answer = bool(_QUICK_TOKEN.search(token.lower().replace("-", "").replace("_", ""))) \
+                and _bad_class(token)
+            if len(_TOKEN_ANSWERS) >= _TOKEN_ANSWERS_MAX:
+                _TOKEN_ANSWERS.clear()
+            _TOKEN_ANSWERS[token] = answer
+        if answer:
+            return True
+    return False
 
 
-@lru_cache(maxsize=16384)
 def _bad_class(cls: str) -> bool:
     parts = [p for p in _SPLIT.split(_CAMEL.sub("-", cls).lower()) if p]
     if any(p in BAD_PARTS for p in parts):
@@ -371,17 +374,31 @@ def _drop_in_flow(node: HtmlElement, guard: _Guard, strong: bool, contact: bool)
 
 def _label_kind(el: HtmlElement, text: str) -> str | None:
     """'strong', 'weak', 'inline' (a whole "Read also: <link>" paragraph) or None."""
-    if len(text) <= 90:
-        if STRONG_LABEL_RE.match(text):
-            return "strong"
-        if WEAK_LABEL_RE.match(text):
-            return "weak"
+    label, teaser, marked = _text_signals(text)
+    if label:
+        return label
     if el.tag in ("p", "div", "li") and len(text) < 300:
-        if INLINE_TEASER_RE.match(text) and _link_text_len(el) >= 0.4 * len(text):
+        if teaser and _link_text_len(el) >= 0.4 * len(text):
             return "inline"
-        if CONTACT_PREFIX_RE.match(text) or (len(text) < 200 and TAGS_PREFIX_RE.match(text)):
+        if marked:
             return "inline"
     return None
+
+
+@lru_cache(maxsize=16384)
+def _text_signals(text: str) -> tuple[str | None, bool, bool]:
+    """What the label patterns say of a short text: ('strong' | 'weak' | None, opens like a
+    teaser line, opens like a contact or tags line). Cached: the short texts of a site's
+    templates (menu items, box titles, teaser headlines) come back on every page."""
+    label = None
+    if len(text) <= 90:
+        label = "strong" if STRONG_LABEL_RE.match(text) else \
+            "weak" if WEAK_LABEL_RE.match(text) else None
+    short = len(text) < 300
+    teaser = short and bool(INLINE_TEASER_RE.match(text))
+    marked = short and bool(CONTACT_PREFIX_RE.match(text)
+                            or (len(text) < 200 and TAGS_PREFIX_RE.match(text)))
+    return label, teaser, marked
 
 
 def _asks_for_email(form: HtmlElement) -> bool:
@@ -406,30 +423,36 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
                 _remove(el)
 
     guard = _Guard(root)
-    # One pass over the tree, in document order: an element comes before everything inside
-    # it, so once it is removed the inner ones are found detached, and their text is never
-    # measured. Text is only read for small elements.
-    doomed: list[HtmlElement] = []
+    # One walk in document order. An element that names a boilerplate role is removed on
+    # the spot and not entered: nothing inside it is read (sidebars, menus and teaser
+    # grids are much of a page). What precedes an element in this order is never inside
+    # it, so its text is still whole when the guard measures it.
     candidates: list[HtmlElement] = []
-    for el in root.iter():
+    stack = [root]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        el = pop()
         tag = el.tag
         if tag in DROP_TAGS:
-            doomed.append(el)
+            doomed = True
+        elif tag.__class__ is not str:  # a comment or processing instruction
             continue
-        get = el.get
-        cls, ident, style = get("class"), get("id"), get("style")
-        if tag not in ("html", "body") and (
+        else:
+            get = el.get
+            cls, ident, style = get("class"), get("id"), get("style")
+            doomed = tag not in ("html", "body") and bool(
                 (cls and boilerplate_token(cls)) or (ident and boilerplate_token(ident))
                 or get("hidden") is not None or get("aria-hidden") == "true"
                 or get("aria-modal") == "true" or get("role") in DROP_ROLES
-                or (style and _HIDDEN_STYLE.search(style))):
-            doomed.append(el)
-            continue
-        if tag in LABEL_TAGS and len(el) <= 3:
+                or (style and _HIDDEN_STYLE.search(style)))
+        if doomed:
+            if guard.removable(el):
+                _remove(el)
+                continue
+        elif tag in LABEL_TAGS and len(el) <= 3:
             candidates.append(el)
-    for el in doomed:
-        if _attached(el, root) and guard.removable(el):
-            _remove(el)
+        if len(el):
+            push(reversed(el))
 
     # forms asking for an e-mail address: newsletter boxes, with their pitch around them
     for form in root.iter("form"):

@@ -12,6 +12,7 @@ import pytest
 from article_text import EN, FR
 
 from pipeline.cleanup import (
+    _label_kind,
     boilerplate_token,
     clean_paragraphs,
     clean_tree,
@@ -238,6 +239,44 @@ def test_nested_boilerplate_goes_once_and_keeps_the_text_around_it() -> None:
         assert " ".join(para.split()) in text
     assert "Share" not in text and "Related" not in text and " x " not in text
     assert "tail one" in text and "tail two" in text
+
+
+def test_a_protected_boilerplate_wrapper_is_still_searched() -> None:
+    """An element with a boilerplate class that the guard keeps (it holds the article) is
+    not removed, but the walk still enters it: the boxes inside it go."""
+    body = (f'<article class="post has-comments"><div class="entry">{paras(EN[:3])}'
+            '<div class="share-tools"><a href="/s">Share on X</a></div>'
+            f'{paras(EN[3:])}</div></article>')
+    text = cleaned_text(body)
+    assert_kept(text, EN)
+    assert "Share on X" not in text
+
+
+def test_label_text_signals_are_cached_but_the_element_still_decides() -> None:
+    """The label patterns' answer is cached by text; whether a "Read also: ..." text is a
+    teaser line still depends on its element (a <p> mostly made of a link)."""
+    teaser = lxml.html.fragment_fromstring(
+        '<p>Read also: <a href="/x">Kenya data centre opens in Nairobi</a></p>')
+    prose = lxml.html.fragment_fromstring(
+        "<p>Read also: Kenya data centre opens in Nairobi</p>")
+    text = "Read also: Kenya data centre opens in Nairobi"
+    assert _label_kind(teaser, text) == "inline"
+    assert _label_kind(prose, text) is None
+    assert _label_kind(teaser, text) == "inline"
+
+
+def test_token_answers_are_per_token() -> None:
+    """Values that combine known tokens anew (utility classes) get the same answers as
+    their tokens alone, whatever was asked before."""
+    import pipeline.cleanup as cleanup
+
+    cleanup._TOKEN_ANSWERS.clear()
+    assert not boilerplate_token("card p-4 bg-white-3")
+    assert boilerplate_token("p-4 share-tools bg-white-3")
+    assert not boilerplate_token("bg-white-3 card")
+    assert cleanup._TOKEN_ANSWERS["share-tools"] is True
+    assert cleanup._TOKEN_ANSWERS["card"] is False
+    cleanup._TOKEN_ANSWERS.clear()
 
 
 def test_boilerplate_token_answers_do_not_depend_on_the_cache() -> None:
