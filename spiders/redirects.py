@@ -22,6 +22,7 @@ the same reasons.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +35,10 @@ from spiders.urls import normalize_url
 
 #: Request meta: why a redirect was not followed (read by ``spiders.news``).
 REDIRECT_REFUSED = "dcradar_redirect_refused"
+#: Scrapy looks for a meta refresh in a page's first 4,096 characters: at most this many
+#: bytes in any encoding.
+_REFRESH_HEAD_BYTES = 4 * 4096
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)
 
 
 def redirect_refusal(spider: Any, request: Request, target: str) -> str | None:
@@ -98,3 +103,24 @@ class SiteRedirectMiddleware(_SitePolicy, RedirectMiddleware):
 
 class SiteMetaRefreshMiddleware(_SitePolicy, MetaRefreshMiddleware):
     """Scrapy's ``<meta http-equiv="refresh">`` redirects, kept on the source's site."""
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Request | Response:
+        if cannot_refresh(response):
+            return response
+        return super().process_response(request, response, spider)
+
+
+def cannot_refresh(response: Response) -> bool:
+    """True when the page's head has no "refresh" at all, so holds no meta refresh.
+
+    Scrapy's check decodes the whole body (``response.text``, kept on the
+    response) to read its first 4,096 characters: a copy of every page, for a
+    tag almost no page has. In any ASCII-compatible encoding the word is its
+    ASCII bytes; a body that may be UTF-16 or UTF-32 (a BOM, NUL bytes) gets
+    Scrapy's check.
+    """
+    head = response.body[:_REFRESH_HEAD_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return False
+    return _REFRESH.search(head) is None
