@@ -35,12 +35,13 @@ from lxml.html import HtmlElement
 
 from pipeline.cleanup import clean_paragraphs, clean_tree, content_root
 from pipeline.decode import decode_html
+from pipeline.repair import repair_html
 
 try:  # the loader trafilatura uses itself: same repairs, same parser settings
     from trafilatura.utils import load_html as _load_html
 except ImportError:  # pragma: no cover - older/newer layouts
     _load_html = None
-try:  # its repairs, which our parse applies as its loader does
+try:  # its repairs, which our parse applies as its loader does (pipeline.repair)
     from trafilatura.utils import repair_faulty_html as _repair
 except ImportError:  # pragma: no cover
     _repair = None
@@ -152,7 +153,7 @@ def _parse(text: str) -> HtmlElement | None:
         tree = _load_html(text) if _load_html else lxml.html.document_fromstring(text)
         return tree if isinstance(tree, HtmlElement) else None
     beginning = text[:50].lower()
-    text = _repair(text, beginning)
+    text = repair_html(text, beginning)
     tree, as_bytes = None, False
     try:
         tree = lxml.html.fromstring(text, parser=_PARSER)
