@@ -10,7 +10,6 @@ out-of-fold predictions inside the training data, never on the test data.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,55 +25,28 @@ from sklearn.pipeline import Pipeline
 
 from classifier import linear
 from classifier.candidates import DocCandidates, doc_candidates
-from classifier.cues import cues_in
-from classifier.document import LEAD_CHARS, Doc
+from classifier.document import Doc
 from classifier.matching import name_key
-from classifier.text import fold, strip_accents
+from classifier.predict import (
+    FIELDS,
+    INVESTOR,
+    NONE,
+    OPERATOR,
+    Predictor,
+    stack_row,
+    with_known,
+)
+from classifier.terms import (  # noqa: F401  (model files name their analyzers here)
+    given_terms,
+    lead_text,
+    stem_terms,
+    text_terms,
+)
+from classifier.text import fold
 from classifier.training import LabelledDoc
 
 SEED = 13
 EVENTS = ("new_build", "expansion", "funding", "acquisition", "partnership", "opening", "other")
-FIELDS = ("orgs", "countries", "cities", "capacities", "money")
-NONE, OPERATOR, INVESTOR = 0, 1, 2
-
-
-def text_terms(doc: Doc) -> list[str]:
-    """What the relevance model reads: the article's words and word pairs, the
-    headline's twice (it says what the article is about)."""
-    words, n_title = doc.flat_words
-    toks = words[:n_title] * 2 + words[n_title:]
-    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-
-
-def lead_text(doc: Doc) -> str:
-    """What the event model reads: the headline (three times) and the lead.
-
-    What happened is told in the headline and the lead; later paragraphs are
-    background full of other events (earlier openings, past funding rounds).
-    """
-    return f"{doc.title}\n{doc.title}\n{doc.title}\n{doc.body[:LEAD_CHARS]}"
-
-
-_TERM = re.compile(r"(?u)\b\w\w+\b")
-
-
-def stem_terms(text: str) -> list[str]:
-    """The event model's analyzer: words, word pairs, word stems (first five letters;
-    they stand in for character n-grams: "inaugure"/"inauguration") and the cue
-    classes of the headline (the first line) and of the whole text."""
-    title, _, _ = text.partition("\n")
-    toks = _TERM.findall(strip_accents(text).lower())
-    out = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-    out += ["~" + t[:5] for t in toks if len(t) > 5]
-    out += ["title:" + c for c in cues_in(" " + " ".join(_TERM.findall(
-        strip_accents(title).lower())) + " ")]
-    out += ["text:" + c for c in cues_in(" " + " ".join(toks) + " ")]
-    return out
-
-
-def given_terms(terms: list[str]) -> list[str]:
-    """The analyzer of the text models: documents reach them already as terms."""
-    return terms
 
 
 def _text_pipeline(c: float, analyzer=given_terms) -> Pipeline:
@@ -175,20 +147,6 @@ def known_names(docs: list[LabelledDoc]) -> dict[str, set[str]]:
     return known
 
 
-def _with_known(features: dict[str, float], forms: set[str],
-                known: dict[str, set[str]] | None) -> dict[str, float]:
-    """Add whether a training label already named this organisation, and in which role."""
-    if not known:
-        return features
-    keys = {name_key(f) for f in forms}
-    extra = {}
-    if keys & known["operators"]:
-        extra["known_operator"] = 1.0
-    if keys & known["investors"]:
-        extra["known_investor"] = 1.0
-    return {**features, **extra} if extra else features
-
-
 # -- labelling candidates from gold ------------------------------------------------------
 
 def _org_label(cand, doc: LabelledDoc) -> int | None:
@@ -247,96 +205,36 @@ class TaggerModel:
     known: dict[str, set[str]] = field(default_factory=dict)
     relevance_stack: Pipeline | None = None
 
+    _predictor: Predictor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def predictor(self) -> Predictor:
+        """The fitted parts as plain arrays (:mod:`classifier.plain`), made once: what
+        tagging predicts with, and what :func:`classifier.store.save_model` also writes."""
+        if self._predictor is None:
+            def plain(pipeline: Pipeline | None) -> Any:
+                if pipeline is None:
+                    return None
+                part = linear.plain_linear(pipeline)
+                if part is None:
+                    raise ValueError(f"not a linear pipeline tagging knows: {pipeline}")
+                return part
+
+            self._predictor = Predictor(
+                plain(self.relevance), plain(self.event),
+                {name: plain(p) for name, p in self.roles.items()}, self.thresholds,
+                self.known, plain(self.relevance_stack), self.info)
+        return self._predictor
+
     def relevance_scores(self, cands: list[DocCandidates]) -> np.ndarray:
-        """P(relevant): the text model's view combined with where the data centres are."""
-        text_p = linear.predict_proba(self.relevance,
-                                      [text_terms(c.doc) for c in cands])[:, 1]
-        if self.relevance_stack is None:
-            return text_p
-        rows = [_stack_row(p, c) for p, c in zip(text_p, cands, strict=True)]
-        return linear.predict_proba(self.relevance_stack, rows)[:, 1]
+        """P(relevant) of prepared documents (see :class:`classifier.predict.Predictor`)."""
+        return self.predictor().relevance_scores(cands)
 
     def predict(self, cands: list[DocCandidates]) -> list[dict[str, Any]]:
-        """Tags for prepared documents, in FORMAT.md's prediction shape.
-
-        Roles are decided only for relevant articles: most pages a crawl reads
-        are not, and their organisations and figures are never needed.
-        """
-        if not cands:
-            return []
-        rel = self.relevance_scores(cands)
-        passing = [i for i, dc in enumerate(cands)
-                   if rel[i] >= self.thresholds.get("relevant", 0.5) and dc.doc.body.strip()]
-        chosen = [cands[i] for i in passing]
-        probs = {name: self._candidate_probs(name, chosen) for name in FIELDS}
-        events = linear.predict(self.event, [lead_text(c.doc) for c in chosen]) \
-            if chosen else []
-        out = []
-        for i in range(len(cands)):
-            tags = _empty_tags()
-            tags["relevance_score"] = float(rel[i])
-            out.append(tags)
-        for k, i in enumerate(passing):
-            out[i].update(self._fields(cands[i], {n: v[k] for n, v in probs.items()}))
-            out[i]["relevant"] = True
-            out[i]["event"] = str(events[k])
-        return out
+        """Tags for prepared documents (see :class:`classifier.predict.Predictor`)."""
+        return self.predictor().predict(cands)
 
     def _candidate_probs(self, name: str, cands: list[DocCandidates]) -> list[np.ndarray]:
-        known = self.known if name == "orgs" else None
-        rows = [_with_known(c.features, c.forms, known) for dc in cands for c in getattr(dc, name)]
-        if not rows:
-            return [np.zeros((0, 3 if name == "orgs" else 2)) for _ in cands]
-        probs = linear.predict_proba(self.roles[name], rows)
-        out, at = [], 0
-        for dc in cands:
-            n = len(getattr(dc, name))
-            out.append(probs[at:at + n])
-            at += n
-        return out
-
-    def _fields(self, dc: DocCandidates, probs: dict[str, np.ndarray]) -> dict[str, Any]:
-        t = self.thresholds
-        tags: dict[str, Any] = {}
-        p = probs["orgs"]
-        classes = list(self.roles["orgs"].classes_)
-        p_op = p[:, classes.index(OPERATOR)] if len(p) else np.zeros(0)
-        p_inv = p[:, classes.index(INVESTOR)] if len(p) else np.zeros(0)
-        ops = [i for i in range(len(p_op)) if p_op[i] >= t.get("operator", 0.5)]
-        if not ops and len(p_op) and p_op.max() >= t.get("operator_floor", 0.2):
-            ops = [int(p_op.argmax())]
-        invs = [i for i in range(len(p_inv)) if p_inv[i] >= t.get("investor", 0.5)
-                and i not in ops and p_inv[i] > p_op[i]]
-        tags["operators"] = [dc.orgs[i].value for i in ops]
-        tags["investors"] = [dc.orgs[i].value for i in invs]
-        tags["mentions"] = [("operators", dc.orgs[i], float(p_op[i])) for i in ops] + \
-            [("investors", dc.orgs[i], float(p_inv[i])) for i in invs]
-        for name, key, floor in (("countries", "countries", True), ("cities", "cities", False)):
-            pp = probs[name][:, 1] if len(probs[name]) else np.zeros(0)
-            chosen = [i for i in range(len(pp)) if pp[i] >= t.get(key, 0.5)]
-            if floor and not chosen and len(pp):
-                chosen = [int(pp.argmax())]
-            cands = getattr(dc, name)
-            tags[key] = [cands[i].value for i in chosen]
-            tags["mentions"] += [(key, cands[i], float(pp[i])) for i in chosen]
-        for name, key in (("capacities", "capacity_mw"), ("money", "investment_usd")):
-            pp = probs[name][:, 1] if len(probs[name]) else np.zeros(0)
-            tags[key] = None
-            if len(pp) and pp.max() >= t.get(key, 0.5):
-                best = getattr(dc, name)[int(pp.argmax())]
-                tags[key] = best.value
-                tags["mentions"].append((key, best, float(pp.max())))
-        return tags
-
-
-def _stack_row(text_p: float, dc: DocCandidates) -> dict[str, float]:
-    return {"text_p": float(text_p), **dc.doc_features}
-
-
-def _empty_tags() -> dict[str, Any]:
-    return {"relevant": False, "operators": [], "investors": [], "countries": [],
-            "capacity_mw": None, "cities": [], "event": "other", "investment_usd": None,
-            "mentions": []}
+        return self.predictor().candidate_probs(name, cands)
 
 
 def prepare(docs: list[LabelledDoc]) -> list[DocCandidates]:
@@ -357,7 +255,7 @@ def _role_training_set(name: str, docs: list[LabelledDoc], cands: list[DocCandid
         for cand, label in zip(getattr(dc, name), _labels(name, dc, doc), strict=True):
             if label is None:
                 continue
-            X.append(_with_known(cand.features, cand.forms, by_group.get(doc.group)))
+            X.append(with_known(cand.features, cand.forms, by_group.get(doc.group)))
             y.append(label)
             groups.append(doc.group)
     return X, y, groups
@@ -405,7 +303,7 @@ def fit(docs: list[LabelledDoc], cands: list[DocCandidates] | None = None,
     thresholds = dict(DEFAULT_THRESHOLDS)
     if n_splits >= 2:
         folds = list(GroupKFold(n_splits=n_splits).split(docs, groups=groups))
-        stack_rows = [_stack_row(p, c) for p, c in
+        stack_rows = [stack_row(p, c) for p, c in
                       zip(_oof_text_relevance(docs, texts, folds), cands, strict=True)]
         stack = _role_model().fit(stack_rows, y_rel)
         if tune:

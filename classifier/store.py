@@ -4,15 +4,17 @@ A model file is data, not code: skops serialises the sklearn objects and
 refuses, on load, any type that is not on the list of types our model is
 made of, so a tampered file cannot run code. A file written by another
 scikit-learn or model-format version is refused with a clear message
-instead of predicting garbage.
+instead of predicting garbage. Beside it goes the model's plain form
+(:mod:`classifier.plain`: numpy arrays and JSON, no pickles), which is what
+tagging loads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
-from importlib import resources
 from pathlib import Path
 
 import sklearn
@@ -21,18 +23,21 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifier.model import TaggerModel
+from classifier.plain import (  # noqa: F401  (ModelError, MODEL_DIR: this module's API)
+    MODEL_DIR,
+    MODEL_PATH,
+    ModelError,
+    plain_path,
+    read_model_bytes,
+    save_plain,
+)
 
-MODEL_DIR = Path(__file__).resolve().parent / "models"
-MODEL_PATH = MODEL_DIR / "tagger.skops"
 METRICS_PATH = MODEL_DIR / "metrics.json"
 FORMAT_VERSION = 2  # 2: vectorizer vocabularies stored as one JSON string each
-#: Types a model file may hold: scikit-learn's, numpy's and scipy's, and our own
-#: transformers in classifier.model (the code that is doing the loading).
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "classifier.model.")
-
-
-class ModelError(RuntimeError):
-    """The model file is missing, unreadable or from an incompatible version."""
+#: Types a model file may hold: scikit-learn's, numpy's and scipy's, our own
+#: transformers in classifier.model and the analyzers in classifier.terms (the code that
+#: is doing the loading; older files name the analyzers in classifier.model).
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "classifier.model.", "classifier.terms.")
 
 
 def _minor(version: str) -> str:
@@ -75,17 +80,16 @@ def save_model(model: TaggerModel, path: Path = MODEL_PATH) -> None:
         "known": json.dumps({k: sorted(v) for k, v in model.known.items()}),
     }
     sio.dump(state, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    save_plain(model.predictor().to_plain(), plain_path(path),
+               hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def _read(path: Path) -> bytes:
     """The model file's bytes, also when the package runs from a zip (a Scrapyd egg)."""
-    if path.exists():
-        return path.read_bytes()
-    if path == MODEL_PATH:
-        packaged = resources.files("classifier").joinpath("models", MODEL_PATH.name)
-        if packaged.is_file():
-            return packaged.read_bytes()
-    raise ModelError(f"no model at {path}: run `dcradar train` first")
+    data = read_model_bytes(path)
+    if data is None:
+        raise ModelError(f"no model at {path}: run `dcradar train` first")
+    return data
 
 
 def load_model(path: Path = MODEL_PATH) -> TaggerModel:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from classifier.candidates import doc_candidates
 from classifier.document import Doc
 from classifier.mentions import MentionRow
-from classifier.model import TaggerModel, _empty_tags
-from classifier.store import load_model
+from classifier.plain import MODEL_PATH, load_plain
+from classifier.predict import Predictor, empty_tags
 
 #: Texts longer than this are tagged on their first part: news articles are far shorter,
 #: and a runaway page must not cost minutes.
@@ -17,11 +18,29 @@ TAG_FIELDS = ("relevant", "operators", "investors", "countries", "capacity_mw", 
               "event", "investment_usd")
 
 
-class Tagger:
-    """Load the shipped model once; tag any number of texts."""
+def load_predictor(path: Path = MODEL_PATH) -> Predictor:
+    """The model at ``path``, from its plain form when that matches it (numpy only), else
+    from the model file itself (scikit-learn); raises ``ModelError`` as ``load_model``."""
+    plain = load_plain(path)
+    if plain is not None:
+        return Predictor.from_plain(plain)
+    from classifier.store import load_model
 
-    def __init__(self, model: TaggerModel | None = None):
-        self.model = model or load_model()
+    return load_model(path).predictor()
+
+
+class Tagger:
+    """Load the shipped model once; tag any number of texts.
+
+    ``model``: a :class:`classifier.model.TaggerModel` (just trained, say) or a
+    :class:`Predictor`; by default the shipped model, loaded without
+    scikit-learn (:mod:`classifier.plain`).
+    """
+
+    def __init__(self, model: Any = None):
+        if model is None:
+            model = load_predictor()
+        self.predictor: Predictor = model if isinstance(model, Predictor) else model.predictor()
 
     def tag(self, text: str, title: str = "", language: str | None = None) -> dict[str, Any]:
         """FORMAT.md's tag fields for one article."""
@@ -34,11 +53,11 @@ class Tagger:
                 for text, title, language in items]
         cands = [doc_candidates(doc) for doc in docs]
         results = []
-        for dc, tags in zip(cands, self.model.predict(cands), strict=True):
+        for dc, tags in zip(cands, self.predictor.predict(cands), strict=True):
             mentions = [_mention_row(dc.doc, field, cand, conf)
                         for field, cand, conf in tags.pop("mentions", [])]
             tags.pop("relevance_score", None)
-            clean = {k: tags.get(k, _empty_tags()[k]) for k in TAG_FIELDS}
+            clean = {k: tags.get(k, empty_tags()[k]) for k in TAG_FIELDS}
             results.append((_jsonable(clean), mentions))
         return results
 

@@ -227,7 +227,7 @@ def tag(source, title: str, language: str | None) -> None:
     """Tag one article (plain text or HTML; FILE or - for stdin) and print JSON."""
     import json
 
-    from classifier.store import ModelError
+    from classifier.plain import ModelError
     from classifier.tagger import Tagger
     from pipeline.decode import decode_html
     from pipeline.extract import extract

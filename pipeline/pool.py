@@ -113,7 +113,7 @@ def _init_worker(load_tagger: bool, load_extractor: bool = True,
         import pipeline.stages  # noqa: F401  (trafilatura, lxml: imported before the first page)
 
     if load_tagger:
-        from classifier.store import ModelError
+        from classifier.plain import ModelError
         from classifier.tagger import Tagger
 
         try:

@@ -114,7 +114,7 @@ def _pool_tagging(workers: int) -> Callable[[Iterable[Rows]], Iterator[tuple[Row
 def _collect(rows: Rows, future: Future) -> tuple[Rows, Tagged]:
     done = future.result()
     if done["status"] == "no-model":
-        from classifier.store import ModelError
+        from classifier.plain import ModelError
 
         raise ModelError(done["error"])
     if done["status"] != "ok":

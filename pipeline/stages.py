@@ -211,7 +211,7 @@ class TagStage:
             self.pool = shared_pool(self.crawler)
             if self.pool is not None:
                 return  # each worker loads the model; a failure is reported with the first tags
-        from classifier.store import ModelError
+        from classifier.plain import ModelError
         from classifier.tagger import Tagger
 
         try:

@@ -10,17 +10,12 @@ from sklearn.tree import DecisionTreeClassifier
 from classifier import linear
 from classifier.candidates import doc_candidates
 from classifier.document import Doc
-from classifier.model import (
-    FIELDS,
-    NumericDictVectorizer,
-    _stack_row,
-    _text_pipeline,
-    _with_known,
-    lead_text,
-    stem_terms,
-    text_terms,
-)
-from classifier.tagger import Tagger
+from classifier.model import NumericDictVectorizer, _text_pipeline
+from classifier.predict import FIELDS
+from classifier.predict import stack_row as _stack_row
+from classifier.predict import with_known as _with_known
+from classifier.store import load_model
+from classifier.terms import lead_text, stem_terms, text_terms
 from classifier.train import BUNDLED_CORPUS
 from classifier.training import load_corpus_labels, load_training_articles
 
@@ -29,7 +24,7 @@ from classifier.training import load_corpus_labels, load_training_articles
 def shipped():
     docs = load_corpus_labels(BUNDLED_CORPUS) + load_training_articles()
     cands = [doc_candidates(Doc(d.body, d.title, d.language)) for d in docs]
-    return Tagger().model, cands
+    return load_model(), cands
 
 
 def _same(fast: np.ndarray, slow: np.ndarray) -> None:

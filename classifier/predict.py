@@ -1,0 +1,156 @@
+"""Tags for prepared documents, from the plain model (:mod:`classifier.plain`).
+
+The decisions a fitted model makes: whether an article is relevant (the text
+model, then a second stage that adds where the data centres are), which
+organisation is the operator or an investor, which places and figures the
+article is about, and what happened. scikit-learn is not needed here: the
+training side (:mod:`classifier.model`) hands its pipelines over as
+:class:`~classifier.plain.PlainLinear` parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from classifier.candidates import DocCandidates
+from classifier.matching import name_key
+from classifier.plain import PlainLinear, PlainModel
+from classifier.terms import lead_text, text_terms
+
+FIELDS = ("orgs", "countries", "cities", "capacities", "money")
+NONE, OPERATOR, INVESTOR = 0, 1, 2
+
+
+def with_known(features: dict[str, float], forms: set[str],
+               known: dict[str, set[str]] | None) -> dict[str, float]:
+    """Add whether a training label already named this organisation, and in which role."""
+    if not known:
+        return features
+    keys = {name_key(f) for f in forms}
+    extra = {}
+    if keys & known["operators"]:
+        extra["known_operator"] = 1.0
+    if keys & known["investors"]:
+        extra["known_investor"] = 1.0
+    return {**features, **extra} if extra else features
+
+
+def stack_row(text_p: float, dc: DocCandidates) -> dict[str, float]:
+    """What the relevance second stage reads: the text model's view and the document's."""
+    return {"text_p": float(text_p), **dc.doc_features}
+
+
+def empty_tags() -> dict[str, Any]:
+    return {"relevant": False, "operators": [], "investors": [], "countries": [],
+            "capacity_mw": None, "cities": [], "event": "other", "investment_usd": None,
+            "mentions": []}
+
+
+@dataclass
+class Predictor:
+    """A fitted model's parts and thresholds, and the decisions made with them."""
+
+    relevance: PlainLinear | None
+    event: PlainLinear | None
+    roles: dict[str, PlainLinear]
+    thresholds: dict[str, float] = field(default_factory=dict)
+    known: dict[str, set[str]] = field(default_factory=dict)
+    relevance_stack: PlainLinear | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_plain(cls, model: PlainModel) -> Predictor:
+        parts = model.parts
+        return cls(parts.get("relevance"), parts.get("event"),
+                   {n: parts[f"role:{n}"] for n in FIELDS if f"role:{n}" in parts},
+                   model.thresholds, model.known, parts.get("relevance_stack"), model.info)
+
+    def to_plain(self) -> PlainModel:
+        parts = {"relevance": self.relevance, "event": self.event,
+                 "relevance_stack": self.relevance_stack,
+                 **{f"role:{n}": p for n, p in self.roles.items()}}
+        return PlainModel({k: v for k, v in parts.items() if v is not None},
+                          dict(self.thresholds), dict(self.info), self.known)
+
+    def relevance_scores(self, cands: list[DocCandidates]) -> np.ndarray:
+        """P(relevant): the text model's view combined with where the data centres are."""
+        text_p = self.relevance.predict_proba([text_terms(c.doc) for c in cands])[:, 1]
+        if self.relevance_stack is None:
+            return text_p
+        rows = [stack_row(p, c) for p, c in zip(text_p, cands, strict=True)]
+        return self.relevance_stack.predict_proba(rows)[:, 1]
+
+    def predict(self, cands: list[DocCandidates]) -> list[dict[str, Any]]:
+        """Tags for prepared documents, in FORMAT.md's prediction shape.
+
+        Roles are decided only for relevant articles: most pages a crawl reads
+        are not, and their organisations and figures are never needed.
+        """
+        if not cands:
+            return []
+        rel = self.relevance_scores(cands)
+        passing = [i for i, dc in enumerate(cands)
+                   if rel[i] >= self.thresholds.get("relevant", 0.5) and dc.doc.body.strip()]
+        chosen = [cands[i] for i in passing]
+        probs = {name: self.candidate_probs(name, chosen) for name in FIELDS}
+        events = self.event.predict([lead_text(c.doc) for c in chosen]) if chosen else []
+        out = []
+        for i in range(len(cands)):
+            tags = empty_tags()
+            tags["relevance_score"] = float(rel[i])
+            out.append(tags)
+        for k, i in enumerate(passing):
+            out[i].update(self._fields(cands[i], {n: v[k] for n, v in probs.items()}))
+            out[i]["relevant"] = True
+            out[i]["event"] = str(events[k])
+        return out
+
+    def candidate_probs(self, name: str, cands: list[DocCandidates]) -> list[np.ndarray]:
+        """Each document's candidates' class probabilities for field ``name``."""
+        known = self.known if name == "orgs" else None
+        rows = [with_known(c.features, c.forms, known) for dc in cands for c in getattr(dc, name)]
+        if not rows:
+            return [np.zeros((0, 3 if name == "orgs" else 2)) for _ in cands]
+        probs = self.roles[name].predict_proba(rows)
+        out, at = [], 0
+        for dc in cands:
+            n = len(getattr(dc, name))
+            out.append(probs[at:at + n])
+            at += n
+        return out
+
+    def _fields(self, dc: DocCandidates, probs: dict[str, np.ndarray]) -> dict[str, Any]:
+        t = self.thresholds
+        tags: dict[str, Any] = {}
+        p = probs["orgs"]
+        classes = list(self.roles["orgs"].classes)
+        p_op = p[:, classes.index(OPERATOR)] if len(p) else np.zeros(0)
+        p_inv = p[:, classes.index(INVESTOR)] if len(p) else np.zeros(0)
+        ops = [i for i in range(len(p_op)) if p_op[i] >= t.get("operator", 0.5)]
+        if not ops and len(p_op) and p_op.max() >= t.get("operator_floor", 0.2):
+            ops = [int(p_op.argmax())]
+        invs = [i for i in range(len(p_inv)) if p_inv[i] >= t.get("investor", 0.5)
+                and i not in ops and p_inv[i] > p_op[i]]
+        tags["operators"] = [dc.orgs[i].value for i in ops]
+        tags["investors"] = [dc.orgs[i].value for i in invs]
+        tags["mentions"] = [("operators", dc.orgs[i], float(p_op[i])) for i in ops] + \
+            [("investors", dc.orgs[i], float(p_inv[i])) for i in invs]
+        for name, key, floor in (("countries", "countries", True), ("cities", "cities", False)):
+            pp = probs[name][:, 1] if len(probs[name]) else np.zeros(0)
+            chosen = [i for i in range(len(pp)) if pp[i] >= t.get(key, 0.5)]
+            if floor and not chosen and len(pp):
+                chosen = [int(pp.argmax())]
+            cands = getattr(dc, name)
+            tags[key] = [cands[i].value for i in chosen]
+            tags["mentions"] += [(key, cands[i], float(pp[i])) for i in chosen]
+        for name, key in (("capacities", "capacity_mw"), ("money", "investment_usd")):
+            pp = probs[name][:, 1] if len(probs[name]) else np.zeros(0)
+            tags[key] = None
+            if len(pp) and pp.max() >= t.get(key, 0.5):
+                best = getattr(dc, name)[int(pp.argmax())]
+                tags[key] = best.value
+                tags["mentions"].append((key, best, float(pp.max())))
+        return tags

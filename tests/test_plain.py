@@ -1,0 +1,110 @@
+"""The plain model (classifier.plain): what tagging loads, equal to the scikit-learn model."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction import FeatureHasher
+
+from classifier.candidates import doc_candidates
+from classifier.document import Doc
+from classifier.plain import MODEL_PATH, hashed_column, load_plain, plain_path, save_plain
+from classifier.predict import FIELDS, stack_row, with_known
+from classifier.store import load_model, save_model
+from classifier.tagger import Tagger, load_predictor
+from classifier.terms import lead_text, text_terms
+from classifier.train import BUNDLED_CORPUS
+from classifier.training import load_corpus_labels, load_training_articles
+
+TERMS = ["data", "centre", "data centre", "N+One", "d'Abidjan", "Lomé", "数据中心", "🙂", "",
+         "title:dc", "~inaug", "x" * 300]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    labelled = load_corpus_labels(BUNDLED_CORPUS) + load_training_articles()
+    return labelled
+
+
+@pytest.fixture(scope="module")
+def cands(docs):
+    return [doc_candidates(Doc(d.body, d.title, d.language)) for d in docs]
+
+
+@pytest.mark.parametrize("n_features", [2 ** 18, 2 ** 20, 7])
+def test_terms_hash_to_scikit_learns_columns(n_features: int) -> None:
+    hashed = FeatureHasher(n_features=n_features, input_type="string",
+                           alternate_sign=False).transform([[t] for t in TERMS])
+    assert [hashed_column(t, n_features) for t in TERMS] == [int(r.indices[0]) for r in hashed]
+
+
+def test_the_shipped_plain_file_predicts_as_the_model_file(cands) -> None:
+    """Every part read back from tagger.plain.npz gives scikit-learn's probabilities."""
+    plain = load_plain()
+    assert plain is not None, "tagger.plain.npz is missing or out of date: run `dcradar train`"
+    model = load_model()
+    same = dict(rtol=1e-10, atol=1e-12)
+    terms = [text_terms(c.doc) for c in cands]
+    np.testing.assert_allclose(plain.parts["relevance"].predict_proba(terms),
+                               model.relevance.predict_proba(terms), **same)
+    rows = [stack_row(p, c) for p, c in zip(np.linspace(0, 1, len(cands)), cands, strict=True)]
+    np.testing.assert_allclose(plain.parts["relevance_stack"].predict_proba(rows),
+                               model.relevance_stack.predict_proba(rows), **same)
+    leads = [lead_text(c.doc) for c in cands]
+    assert list(plain.parts["event"].predict(leads)) == list(model.event.predict(leads))
+    for name in FIELDS:
+        known = model.known if name == "orgs" else None
+        rows = [with_known(c.features, c.forms, known) for dc in cands for c in getattr(dc, name)]
+        np.testing.assert_allclose(plain.parts[f"role:{name}"].predict_proba(rows),
+                                   model.roles[name].predict_proba(rows), **same)
+    assert plain.thresholds == model.thresholds and plain.known == model.known
+
+
+def test_tags_from_the_plain_file_equal_the_model_files(docs) -> None:
+    items = [(d.body, d.title, d.language) for d in docs]
+    assert Tagger().tag_many(items) == Tagger(load_model()).tag_many(items)
+
+
+def test_a_plain_file_of_another_model_file_is_not_used(tmp_path) -> None:
+    path = tmp_path / "tagger.skops"
+    shutil.copy(MODEL_PATH, path)
+    shutil.copy(plain_path(MODEL_PATH), plain_path(path))
+    assert load_plain(path) is not None
+    path.write_bytes(path.read_bytes() + b"\0")  # another model file now
+    assert load_plain(path) is None
+    plain_path(path).unlink()
+    assert load_plain(path) is None
+
+
+def test_without_a_matching_plain_file_the_model_file_is_read(tmp_path) -> None:
+    path = tmp_path / "tagger.skops"
+    shutil.copy(MODEL_PATH, path)
+    predictor = load_predictor(path)  # no plain file here: scikit-learn reads the model
+    text = "Africa Data Centres will build a 10 MW data centre in Lagos, Nigeria."
+    title = "Lagos data centre"
+    assert Tagger(predictor).tag(text, title) == Tagger().tag(text, title)
+
+
+def test_save_model_writes_the_plain_form_too(tmp_path) -> None:
+    path = tmp_path / "tagger.skops"
+    save_model(load_model(), path)
+    plain = load_plain(path)
+    assert plain is not None and set(plain.parts) == set(load_plain().parts)
+    save_plain(plain, plain_path(path), "another model's digest")
+    assert load_plain(path) is None
+
+
+def test_tagging_with_the_shipped_model_loads_no_scikit_learn() -> None:
+    """What the crawl's workers and retag load: numpy and mmh3, not scikit-learn (1.6 s)."""
+    code = ("import sys; from classifier.tagger import Tagger; "
+            "tags = Tagger().tag('Raxio opens a 5 MW data centre in Kampala, Uganda.', "
+            "'Raxio opens Kampala data centre'); "
+            "assert tags['relevant'], tags; "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
