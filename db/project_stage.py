@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -192,11 +193,61 @@ def _terms_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, alts)) + r")(?!\w)")
 
 
+@dataclass(frozen=True)
+class _Body:
+    """An article body's sentences, and their folded forms joined by line breaks (which no
+    sentence holds), where each starts: one search finds every sentence naming a term."""
+
+    sentences: tuple[str, ...]
+    folded: str
+    starts: tuple[int, ...]
+
+
 @lru_cache(maxsize=64)
-def _sentences(text: str) -> tuple[tuple[str, str], ...]:
-    """An article body's sentences with their folded forms; kept for the article's next
-    project (the rebuild reads one article for each project it reports, in a row)."""
-    return tuple((s, fold(s)) for s in split_sentences(text))
+def _body(text: str) -> _Body:
+    """Kept for the article's next project: the rebuild reads one article for each project
+    it reports, in a row."""
+    sentences = split_sentences(text)
+    starts, at = [], 0
+    folded = [fold(s) for s in sentences]
+    for line in folded:
+        starts.append(at)
+        at += len(line) + 1
+    return _Body(tuple(sentences), "\n".join(folded), tuple(starts))
+
+
+def _naming(body: _Body, terms: Sequence[str]) -> list[str]:
+    """The sentences that name any of ``terms`` as a whole word, in order: what
+    :func:`_mentions` says of each sentence, from substring searches of the whole body
+    (a regex scan of it costs more than the per-sentence tests it replaces)."""
+    text = body.folded
+    hits: set[int] = set()
+    for term in {t for t in terms if t}:
+        at = text.find(term)
+        while at != -1:
+            end = at + len(term)
+            # whole words, as the pattern's (?<!\w) and (?!\w): \w is isalnum() or "_"
+            if not (at and _word_char(text[at - 1])) and \
+                    not (end < len(text) and _word_char(text[end])):
+                hits.add(bisect_right(body.starts, at) - 1)
+            at = text.find(term, at + 1)
+    return [body.sentences[i] for i in sorted(hits)]
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _decided(readings: Iterable[tuple[str, str | None]]) -> StageReading | None:
+    """The first stage other than ``announced`` in ``readings``, else the first
+    ``announced``, else None."""
+    announced = None
+    for sentence, stage in readings:
+        if stage is not None and stage != ANNOUNCED:
+            return StageReading(stage, sentence, True)
+        if stage == ANNOUNCED and announced is None:
+            announced = StageReading(ANNOUNCED, sentence, True)
+    return announced
 
 
 def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str],
@@ -211,9 +262,8 @@ def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str
     terms = [fold(t).strip() for t in focus_terms if t and t.strip()]
     others = [fold(t).strip() for t in other_terms if t and t.strip()]
     head = [title.strip()] if title and title.strip() else []
-    sentences = _sentences(text or "")
-    body = [s for s, _ in sentences]
-    focus = [s for s, folded in sentences if _mentions(folded, terms)]
+    body = _body(text or "")
+    focus = _naming(body, terms)
     if head and (_mentions(fold(head[0]), terms) or not _mentions(fold(head[0]), others)):
         focus = head + focus
     readings = [(s, sentence_stage(s)) for s in focus]
@@ -222,14 +272,9 @@ def article_stage(title: str | None, text: str | None, focus_terms: Iterable[str
             return StageReading(CANCELLED, sentence, True)
     # The focus first; then the whole article, for briefs that name the place once in a
     # sentence without a cue ("It brings data centres in Lagos, Accra and Abidjan").
-    for group in (readings, [(s, sentence_stage(s)) for s in head + body]):
-        for sentence, stage in group:
-            if stage is not None and stage != ANNOUNCED:
-                return StageReading(stage, sentence, True)
-        for sentence, stage in group:
-            if stage == ANNOUNCED:
-                return StageReading(ANNOUNCED, sentence, True)
-    return StageReading(ANNOUNCED, "", False)
+    return _decided(readings) \
+        or _decided((s, sentence_stage(s)) for s in (*head, *body.sentences)) \
+        or StageReading(ANNOUNCED, "", False)
 
 
 def project_stage(readings: Sequence[tuple[str, StageReading]]) -> StageReading:

@@ -13,7 +13,9 @@ from db.project_stage import (
     PLANNED,
     UNDER_CONSTRUCTION,
     StageReading,
+    _body,
     _mentions,
+    _naming,
     article_stage,
     project_stage,
     sentence_stage,
@@ -123,3 +125,20 @@ def test_mentions_matches_any_term_as_a_whole_word(sentence, terms, found):
     assert _mentions(sentence, terms) is found
     # the one-pattern form agrees with a search per term
     assert found is any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", sentence) for t in terms if t)
+
+
+BODY = ("Lagos gets a new campus. Rack Centre said Lagos2 opens soon.\n"
+        "Abuja, not Lagos, is next: the Abuja site. In Lagos the firm's LGS1 is full.\n"
+        "Élan Data's Kano plan! Nothing in Lagosian terms. lagos.")
+
+
+@pytest.mark.parametrize("terms", [("lagos",), ("abuja", "kano"), ("elan data",), ("lagos2",),
+                                   ("nowhere",), ()])
+def test_one_search_of_the_body_finds_the_sentences_each_search_would(terms):
+    """The body's folded sentences are searched at once; the sentences found are those
+    a search of each sentence finds, in order (and none spans two sentences)."""
+    body = _body(BODY)
+    each = [s for s, folded in zip(body.sentences, body.folded.split("\n"), strict=True)
+            if _mentions(folded, terms)]
+    assert _naming(body, terms) == each
+    assert len(body.sentences) == len(body.starts) == 6
