@@ -40,7 +40,6 @@ class ModelError(RuntimeError):
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "tagger.skops"
 PLAIN_FORMAT = 1
-_INT32_MIN = -(2 ** 31)
 
 
 def plain_path(model_path: Path) -> Path:
@@ -61,11 +60,10 @@ def read_model_bytes(path: Path) -> bytes | None:
 
 
 def hashed_column(term: str, n_features: int) -> int:
-    """The column scikit-learn's ``FeatureHasher`` gives ``term`` (MurmurHash3, seed 0)."""
-    h = mmh3.hash(term, 0, signed=True)
-    if h == _INT32_MIN:  # as scikit-learn defines abs(-2**31) % n
-        return (2 ** 31 - 1 - (n_features - 1)) % n_features
-    return abs(h) % n_features
+    """The column scikit-learn's ``FeatureHasher`` gives ``term``: its signed 32-bit
+    MurmurHash3 (seed 0, UTF-8), absolute value, modulo ``n_features``. (scikit-learn
+    spells abs(-2**31) % n as (2**31 - 1 - (n - 1)) % n: the same number.)"""
+    return abs(mmh3.hash(term, 0, True)) % n_features
 
 
 @dataclass
@@ -103,9 +101,9 @@ class PlainLinear:
                     values.append(value)
             return np.asarray(columns, dtype=np.intp), np.asarray(values, dtype=np.float64)
         counts: dict[int, float] = {}
-        n_features = self.n_features
+        n_features, hash_ = self.n_features, mmh3.hash
         for term, n in Counter(self._analyze(x)).items():  # each distinct term hashed once
-            column = hashed_column(term, n_features)
+            column = abs(hash_(term, 0, True)) % n_features  # as hashed_column(), inlined
             counts[column] = counts.get(column, 0.0) + n
         columns = np.fromiter(sorted(counts), dtype=np.intp, count=len(counts))
         values = np.fromiter((counts[c] for c in columns), dtype=np.float64, count=len(counts))

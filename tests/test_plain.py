@@ -42,6 +42,13 @@ def test_terms_hash_to_scikit_learns_columns(n_features: int) -> None:
     assert [hashed_column(t, n_features) for t in TERMS] == [int(r.indices[0]) for r in hashed]
 
 
+@pytest.mark.parametrize("n_features", [2 ** 18, 2 ** 20, 7, 1_000_003])
+def test_the_one_hash_whose_absolute_value_overflows_gets_scikit_learns_column(n_features):
+    """scikit-learn gives a hash of -2**31 the column (2**31 - 1 - (n - 1)) % n; Python's
+    abs(-2**31) % n, which hashed_column computes, is that number."""
+    assert abs(-(2 ** 31)) % n_features == (2 ** 31 - 1 - (n_features - 1)) % n_features
+
+
 def test_the_shipped_plain_file_predicts_as_the_model_file(cands) -> None:
     """Every part read back from tagger.plain.npz gives scikit-learn's probabilities."""
     plain = load_plain()
