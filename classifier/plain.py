@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -195,8 +196,8 @@ def load_plain(model_path: Path = MODEL_PATH) -> PlainModel | None:
                     meta.get("source_sha256") != hashlib.sha256(source).hexdigest():
                 return None
             parts = {name: _part(npz, name, spec) for name, spec in meta["parts"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    except (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
+        return None  # a damaged file is no reason to stop tagging: the model file is read
     return PlainModel(parts, meta["thresholds"], meta["info"],
                       {k: set(v) for k, v in meta["known"].items()})
 

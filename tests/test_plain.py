@@ -85,6 +85,9 @@ def test_a_plain_file_of_another_model_file_is_not_used(tmp_path) -> None:
     assert load_plain(path) is None
     plain_path(path).unlink()
     assert load_plain(path) is None
+    for damaged in (b"PK\x03\x04 not a zip", b"\x93NUMPY", b"", b"garbage"):
+        plain_path(path).write_bytes(damaged)
+        assert load_plain(path) is None
 
 
 def test_without_a_matching_plain_file_the_model_file_is_read(tmp_path) -> None:
