@@ -36,17 +36,20 @@ def run_crawl(sources: str | Path | None, db_path: str | Path, *, only: str | No
     :class:`CrawlError` when the spider never ran: Scrapy only logs a component
     that fails to start, and a scheduled crawl must not exit 0 then.
     """
-    process = CrawlerProcess(crawl_settings(db_path, overrides), install_root_handler=True)
-    crawler = process.create_crawler(NewsSpider)
-    process.crawl(crawler, sources=str(sources) if sources else None, only=only)
     # The garbage collector went through every object of the process (Scrapy, Twisted,
-    # lxml, the frontier ...) in each full collection, and ran a young collection every
-    # 700 allocations: 10 % of the crawl process's CPU on the 1k benchmark. What exists
+    # lxml ...) in each full collection, and ran a young collection every 700
+    # allocations: 10 % of the crawl process's CPU on the 1k benchmark. What is loaded
     # now lives as long as the process (frozen: never traversed again), and young
     # collections run every 20,000 allocations: 0.87 -> 0.20 s of GC there, same peak RSS.
     gc.freeze()
     gc.set_threshold(20_000)
+    process = CrawlerProcess(crawl_settings(db_path, overrides), install_root_handler=True)
+    crawler = process.create_crawler(NewsSpider)
+    process.crawl(crawler, sources=str(sources) if sources else None, only=only)
     process.start()
+    # Twisted logs a failure nobody handled when its Deferred is collected: now, not
+    # after the exit code is decided (a component that failed to load says why here).
+    gc.collect()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     if "finish_reason" not in stats:  # set when the spider closes, by any way it closes
         raise CrawlError("the crawl never ran: the spider failed to start (see the error "
