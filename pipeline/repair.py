@@ -13,11 +13,14 @@ which only reads its first line and first 4,096 characters.
 
 from __future__ import annotations
 
-try:
-    from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML
+try:  # without it, pipeline.extract parses with trafilatura's own loader
     from trafilatura.utils import repair_faulty_html as _trafilatura_repair
 except ImportError:  # pragma: no cover - another trafilatura layout
-    DOCTYPE_TAG = FAULTY_HTML = _trafilatura_repair = None
+    _trafilatura_repair = None
+try:  # the patterns it applies; without them, its own repair runs on every page
+    from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML
+except ImportError:  # pragma: no cover - another trafilatura layout
+    DOCTYPE_TAG = FAULTY_HTML = None
 
 #: The C0 controls that XML forbids (tab, line feed and carriage return are allowed).
 _CONTROLS = bytes(i for i in range(32) if i not in (9, 10, 13))
@@ -37,7 +40,7 @@ def repair_html(text: str, beginning: str) -> str:
 
     ``beginning``: the page's first 50 characters, lower-cased, as trafilatura passes them.
     """
-    if DOCTYPE_TAG is None or has_forbidden_chars(text):
+    if DOCTYPE_TAG is None or FAULTY_HTML is None or has_forbidden_chars(text):
         return _trafilatura_repair(text, beginning)
     # libxml2 misreads a doctype that holds a slash
     if "doctype" in beginning:
