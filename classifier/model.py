@@ -225,16 +225,9 @@ class TaggerModel:
                 self.known, plain(self.relevance_stack), self.info)
         return self._predictor
 
-    def relevance_scores(self, cands: list[DocCandidates]) -> np.ndarray:
-        """P(relevant) of prepared documents (see :class:`classifier.predict.Predictor`)."""
-        return self.predictor().relevance_scores(cands)
-
     def predict(self, cands: list[DocCandidates]) -> list[dict[str, Any]]:
         """Tags for prepared documents (see :class:`classifier.predict.Predictor`)."""
         return self.predictor().predict(cands)
-
-    def _candidate_probs(self, name: str, cands: list[DocCandidates]) -> list[np.ndarray]:
-        return self.predictor().candidate_probs(name, cands)
 
 
 def prepare(docs: list[LabelledDoc]) -> list[DocCandidates]:
@@ -331,7 +324,7 @@ def tune_thresholds(docs: list[LabelledDoc], cands: list[DocCandidates], folds,
                                   [y_rel[i] for i in train_idx])
         rel = stack.predict_proba([stack_rows[i] for i in test_idx])[:, 1]
         test_cands = [cands[i] for i in test_idx]
-        field_probs = {n: sub._candidate_probs(n, test_cands) for n in FIELDS}
+        field_probs = {n: sub.predictor().candidate_probs(n, test_cands) for n in FIELDS}
         classes = list(sub.roles["orgs"].classes_)
         for k, i in enumerate(test_idx):
             store[i] = (rel[k], {n: field_probs[n][k] for n in FIELDS}, classes)

@@ -79,9 +79,9 @@ def save_model(model: TaggerModel, path: Path = MODEL_PATH) -> None:
         "info": json.dumps(model.info),
         "known": json.dumps({k: sorted(v) for k, v in model.known.items()}),
     }
-    sio.dump(state, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    save_plain(model.predictor().to_plain(), plain_path(path),
-               hashlib.sha256(path.read_bytes()).hexdigest())
+    data = sio.dumps(state, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    path.write_bytes(data)
+    save_plain(model.predictor().to_plain(), plain_path(path), hashlib.sha256(data).hexdigest())
 
 
 def _read(path: Path) -> bytes:
