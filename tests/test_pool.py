@@ -86,6 +86,19 @@ def test_a_dead_worker_is_replaced_and_only_its_call_fails():
         pool.shutdown()
 
 
+def test_workers_collect_garbage_rarely_and_never_scan_what_they_loaded():
+    import gc
+
+    pool = StagePool(1, load_tagger=False, load_extractor=False)
+    try:
+        threshold = asyncio.run(pool.run(gc.get_threshold))
+        frozen = asyncio.run(pool.run(gc.get_freeze_count))
+    finally:
+        pool.shutdown()
+    assert threshold[0] == 20_000
+    assert frozen > 1000  # the modules imported before the first page
+
+
 class FakePool:
     """Tags ``text`` as its upper case; an article whose text is "bad" fails its batch."""
 
