@@ -67,6 +67,15 @@ def test_pagination_is_recognised():
                      BASE + "/2024/05/a-story/": False}
 
 
+def test_next_links_are_read_from_link_and_anchor_rel_tokens():
+    html = ('<html><head><link rel="next" href="/p/2/"><link rel="prev" href="/p/0/"></head>'
+            '<body><a rel="nofollow next" href="/more/">more</a>'
+            '<a rel="nextpage" href="/not-next/">x</a><a rel="next">no href</a></body></html>')
+    links = {link.url: link.is_pagination
+             for link in page_links(Selector(text=html), BASE + "/news/")}
+    assert links == {BASE + "/p/2/": True, BASE + "/more/": True, BASE + "/not-next/": False}
+
+
 def test_a_link_no_url_parser_takes_costs_only_itself():
     """``http://[::1`` makes urljoin raise: the page, feed or sitemap keeps its other links."""
     html = ('<html><head><link rel="next" href="http://[::2/"></head><body>'
