@@ -12,11 +12,6 @@ from pathlib import Path
 
 import click
 
-from db.export import ARTICLE_FIELDS, article_records, write_csv, write_jsonl
-from db.schema import open_db
-from pipeline.projects_cli import build_projects_cmd, export_projects, rebuild_after_crawl
-from spiders.sources import SourcesError, load_sources
-
 SAMPLE_SITES = Path(__file__).resolve().parent.parent / "spiders" / "sample_sites"
 DEMO_PORT_BASE = 8701
 # Our own loopback server: no need to be gentle with it.
@@ -41,10 +36,13 @@ class _LazyGroup(click.Group):
     and Redis: a second of imports that every ``dcradar`` command paid up front,
     and so did every worker process of a crawl or a retag, which imports the
     command's main module again (multiprocessing starts workers by spawning).
+    For the same reason the commands below import what they use (sqlite-utils,
+    YAML, the projects code) when they run: 0.14 s of CPU per worker otherwise.
     """
 
     lazy = {"nightly": "pipeline.nightly:nightly", "worker": "pipeline.ingest:worker",
-            "ingest": "pipeline.ingest:ingest", "deploy": "pipeline.scrapyd:deploy_cmd"}
+            "ingest": "pipeline.ingest:ingest", "deploy": "pipeline.scrapyd:deploy_cmd",
+            "build-projects": "pipeline.projects_cli:build_projects_cmd"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -74,6 +72,7 @@ def crawl(sources_path: str | None, db_path: str, only: str | None,
           settings: tuple[str, ...]) -> None:
     """Crawl the sources into the database (pages and articles)."""
     from pipeline.crawl import run_crawl
+    from pipeline.projects_cli import rebuild_after_crawl
 
     _validate_sources(sources_path)
     stats = run_crawl(sources_path, db_path, only=only, overrides=_settings_pairs(settings))
@@ -82,6 +81,8 @@ def crawl(sources_path: str | None, db_path: str, only: str | None,
 
 
 def _validate_sources(path: str | None) -> None:
+    from spiders.sources import SourcesError, load_sources
+
     try:
         load_sources(path)
     except SourcesError as exc:
@@ -89,6 +90,8 @@ def _validate_sources(path: str | None) -> None:
 
 
 def _summary(db_path: str, stats: dict) -> None:
+    from db.schema import open_db
+
     db = open_db(db_path)
     click.echo(f"requests: {stats.get('downloader/request_count', 0)}, "
                f"responses: {stats.get('downloader/response_count', 0)}, "
@@ -116,6 +119,10 @@ def _summary(db_path: str, stats: dict) -> None:
 def export(db_path: str, fmt: str, what: str, countries: tuple[str, ...], since: str | None,
            operators: tuple[str, ...], stages: tuple[str, ...], investor: str | None) -> None:
     """Write one record per article, or per project, to stdout (JSON Lines or CSV)."""
+    from db.export import ARTICLE_FIELDS, article_records, write_csv, write_jsonl
+    from db.schema import open_db
+    from pipeline.projects_cli import export_projects
+
     if what == "projects":
         return export_projects(db_path, fmt, countries, since, operators, stages, investor)
     db = open_db(db_path)
@@ -133,6 +140,7 @@ def export(db_path: str, fmt: str, what: str, countries: tuple[str, ...], since:
 def check_sources_cmd(sources_path: str | None, timeout: float) -> None:
     """Fetch every feed, sitemap and listing URL and report which ones work."""
     from spiders.check_sources import check_sources
+    from spiders.sources import SourcesError, load_sources
 
     try:
         sources = load_sources(sources_path)
@@ -201,6 +209,7 @@ def start_sample_server(port_base: int, sources_out: Path,
 def demo(db_path: str, port: int, sites_port: int, no_serve: bool) -> None:
     """Serve the bundled sample sites, crawl them into DB, then start Datasette."""
     from pipeline.crawl import run_crawl
+    from pipeline.projects_cli import rebuild_after_crawl
 
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "sources.yaml"
@@ -289,9 +298,6 @@ def eval_cmd(corpus: str, cv: str) -> None:
     click.echo(report["model"]["_text"])
     click.echo("== baseline (gazetteer + regex, same folds)")
     click.echo(report["baseline"]["_text"])
-
-
-cli.add_command(build_projects_cmd)
 
 
 if __name__ == "__main__":
