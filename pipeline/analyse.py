@@ -26,7 +26,6 @@ from typing import Any
 from parsel import Selector
 
 from pipeline.decode import decode_html
-from pipeline.extract import parse_html
 from pipeline.pool import article_result, stored_body
 from spiders.discovery import page_links
 from spiders.page_kind import classify_page
@@ -52,6 +51,10 @@ def analyse_page(page: dict[str, Any], links: bool = True, extract: bool = True,
     could not be decoded or parsed here. ``unparseable`` with ``error``:
     classification or the link walk raised.
     """
+    # Imported in the worker (where the pool preloads it), not where the spider imports
+    # this module to name the function: the crawl process never needs trafilatura.
+    from pipeline.extract import parse_html
+
     cpu: dict[str, float] = {}
     started = time.process_time()
     digest, html_gz = stored_body(page["body"])

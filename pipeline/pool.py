@@ -111,7 +111,8 @@ def _init_worker(load_tagger: bool, load_extractor: bool = True,
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
                      name="parent-watch").start()
     if load_extractor:
-        import pipeline.stages  # noqa: F401  (trafilatura, lxml: imported before the first page)
+        import pipeline.extract  # noqa: F401  (trafilatura, lxml: imported before the first page)
+        import pipeline.stages  # noqa: F401
 
     if load_tagger:
         from classifier.plain import ModelError

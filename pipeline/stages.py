@@ -20,7 +20,6 @@ from lxml.html import HtmlElement
 
 from pipeline.cputime import add_cpu
 from pipeline.decode import decode_html
-from pipeline.extract import extract
 from pipeline.pool import (
     PAGE_FIELDS,
     StagePool,
@@ -58,6 +57,10 @@ def article_record(item: dict[str, Any], tree: HtmlElement | None = None
     ``tree``: the body already decoded (``item["encoding"]`` set) and parsed by
     :func:`pipeline.extract.parse_html`, as the page analysis in a worker does.
     """
+    # Here, not at the top: with worker processes extraction never runs in the crawl
+    # process, which then need not import trafilatura (0.18 s of its start-up).
+    from pipeline.extract import extract
+
     text = ""
     if tree is None:
         decoded = decode_html(item["body"], item.get("encoding"))

@@ -208,6 +208,18 @@ def test_reading_a_tag_result_imports_no_model_code():
     assert out[2:] == ["none"]
 
 
+def test_the_crawl_side_of_the_stages_imports_no_extractor():
+    """With worker processes, extraction never runs in the crawl process: loading the
+    stages, the spider and naming the workers' functions must not import trafilatura."""
+    code = ("import sys\n"
+            "import pipeline.stages, pipeline.analyse, pipeline.store, spiders.news\n"
+            "from pipeline.analyse import analyse_page\n"
+            "print('trafilatura' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, check=True).stdout
+    assert out.split() == ["False"]
+
+
 @pytest.mark.parametrize("body", [b"", b"<html>\xc3\xa9t\xc3\xa9</html>", bytes(range(256)) * 4000])
 def test_stored_bodies_are_plain_gzip(body):
     """Whatever compresses them (ISA-L when installed), stdlib gzip reads them back."""
