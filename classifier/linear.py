@@ -7,15 +7,16 @@ such a pipeline apart into a :class:`classifier.plain.PlainLinear`: the same
 coefficients, the same columns and the same operations, so that predicting
 needs neither scikit-learn's per-call input checks (about 0.8 ms a call
 whatever the size of the input, issue 3) nor scikit-learn itself (issue 6).
-A pipeline with a step or a classifier this module does not know goes
-through scikit-learn. ``tests/test_linear.py`` holds the results equal to
-scikit-learn's (a row's sums may round in another order: to 1e-10).
+Training builds only such pipelines; one with a step or a classifier this
+module does not know gives None, and :meth:`classifier.model.TaggerModel.predictor`
+refuses it with an error rather than tag with something it cannot serve plain.
+``tests/test_linear.py`` holds the results equal to scikit-learn's (a row's
+sums may round in another order: to 1e-10).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
@@ -25,9 +26,6 @@ from sklearn.pipeline import Pipeline
 
 from classifier.plain import PlainLinear
 from classifier.terms import ANALYZERS
-
-#: Pipelines already taken apart (None: not one this module knows).
-_plain: WeakKeyDictionary[Pipeline, PlainLinear | None] = WeakKeyDictionary()
 
 
 def _head(clf: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -84,27 +82,3 @@ def plain_linear(pipeline: Pipeline) -> PlainLinear | None:
                            n_features=int(hashing.n_features), idf=idf,
                            sublinear_tf=bool(tfidf.sublinear_tf), norm=tfidf.norm)
     return None
-
-
-def _compiled(pipeline: Pipeline) -> PlainLinear | None:
-    try:
-        return _plain[pipeline]
-    except KeyError:
-        part = _plain[pipeline] = plain_linear(pipeline)
-        return part
-
-
-def predict_proba(pipeline: Pipeline, X: Any) -> np.ndarray:
-    """``pipeline.predict_proba(X)``, as arrays when the pipeline is one of ours."""
-    part = _compiled(pipeline)
-    if part is None or not len(X):
-        return pipeline.predict_proba(X)
-    return part.predict_proba(X)
-
-
-def predict(pipeline: Pipeline, X: Any) -> np.ndarray:
-    """``pipeline.predict(X)``, as arrays when the pipeline is one of ours."""
-    part = _compiled(pipeline)
-    if part is None or not len(X):
-        return pipeline.predict(X)
-    return part.predict(X)

@@ -35,16 +35,12 @@ from lxml.html import HtmlElement
 
 from pipeline.cleanup import clean_paragraphs, clean_tree, content_root
 from pipeline.decode import decode_html
-from pipeline.repair import repair_html
+from pipeline.repair import CAN_REPAIR, repair_html
 
 try:  # the loader trafilatura uses itself: same repairs, same parser settings
     from trafilatura.utils import load_html as _load_html
 except ImportError:  # pragma: no cover - older/newer layouts
     _load_html = None
-try:  # its repairs, which our parse applies as its loader does (pipeline.repair)
-    from trafilatura.utils import repair_faulty_html as _repair
-except ImportError:  # pragma: no cover
-    _repair = None
 try:  # the container patterns trafilatura looks for first
     from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
 except ImportError:  # pragma: no cover
@@ -149,7 +145,7 @@ def _parse(text: str) -> HtmlElement | None:
     """The page's tree, parsed as ``trafilatura.utils.load_html`` does (same repairs, same
     fallback to bytes, same rejection of a tree too small to be a page), with ``_PARSER``."""
     text = _XML_DECL.sub("", text[:MAX_HTML_CHARS], count=1)
-    if _repair is None:  # pragma: no cover - another trafilatura layout: its own loader
+    if not CAN_REPAIR:  # pragma: no cover - another trafilatura layout: its own loader
         tree = _load_html(text) if _load_html else lxml.html.document_fromstring(text)
         return tree if isinstance(tree, HtmlElement) else None
     beginning = text[:50].lower()

@@ -17,6 +17,8 @@ try:  # without it, pipeline.extract parses with trafilatura's own loader
     from trafilatura.utils import repair_faulty_html as _trafilatura_repair
 except ImportError:  # pragma: no cover - another trafilatura layout
     _trafilatura_repair = None
+#: Whether trafilatura's repair is there to mirror; without it, parse as its loader does.
+CAN_REPAIR = _trafilatura_repair is not None
 try:  # the patterns it applies; without them, its own repair runs on every page
     from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML
 except ImportError:  # pragma: no cover - another trafilatura layout

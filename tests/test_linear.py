@@ -1,4 +1,4 @@
-"""The direct predictions (classifier/linear.py) equal scikit-learn's own."""
+"""The plain models (classifier/linear.py, classifier/plain.py) predict as scikit-learn does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sklearn.tree import DecisionTreeClassifier
 from classifier import linear
 from classifier.candidates import doc_candidates
 from classifier.document import Doc
-from classifier.model import NumericDictVectorizer, _text_pipeline
+from classifier.model import NumericDictVectorizer, TaggerModel, _text_pipeline
+from classifier.plain import PlainLinear
 from classifier.predict import FIELDS
 from classifier.predict import stack_row as _stack_row
 from classifier.predict import with_known as _with_known
@@ -27,6 +28,12 @@ def shipped():
     return load_model(), cands
 
 
+def _plain(pipeline: Pipeline) -> PlainLinear:
+    part = linear.plain_linear(pipeline)
+    assert part is not None
+    return part
+
+
 def _same(fast: np.ndarray, slow: np.ndarray) -> None:
     assert fast.shape == slow.shape
     np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
@@ -35,18 +42,18 @@ def _same(fast: np.ndarray, slow: np.ndarray) -> None:
 def test_the_shipped_models_predict_as_scikit_learn_does(shipped):
     model, cands = shipped
     terms = [text_terms(c.doc) for c in cands]
-    _same(linear.predict_proba(model.relevance, terms), model.relevance.predict_proba(terms))
+    _same(_plain(model.relevance).predict_proba(terms), model.relevance.predict_proba(terms))
     rows = [_stack_row(p, c) for p, c in zip(np.linspace(0, 1, len(cands)), cands, strict=True)]
-    _same(linear.predict_proba(model.relevance_stack, rows),
+    _same(_plain(model.relevance_stack).predict_proba(rows),
           model.relevance_stack.predict_proba(rows))
     leads = [lead_text(c.doc) for c in cands]
-    assert list(linear.predict(model.event, leads)) == list(model.event.predict(leads))
+    assert list(_plain(model.event).predict(leads)) == list(model.event.predict(leads))
     for name in FIELDS:
         known = model.known if name == "orgs" else None
         rows = [_with_known(c.features, c.forms, known) for dc in cands
                 for c in getattr(dc, name)]
         assert rows, name
-        _same(linear.predict_proba(model.roles[name], rows),
+        _same(_plain(model.roles[name]).predict_proba(rows),
               model.roles[name].predict_proba(rows))
 
 
@@ -57,21 +64,21 @@ def test_binary_and_multiclass_text_pipelines_fitted_here():
     binary = _text_pipeline(c=1.0, analyzer=stem_terms).fit(texts, [1, 1, 0, 1, 0, 1, 0, 0])
     three = _text_pipeline(c=1.0, analyzer=stem_terms).fit(texts, list("aabacaab"))
     for pipe in (binary, three):
-        _same(linear.predict_proba(pipe, texts), pipe.predict_proba(texts))
-        assert list(linear.predict(pipe, texts)) == list(pipe.predict(texts))
+        _same(_plain(pipe).predict_proba(texts), pipe.predict_proba(texts))
+        assert list(_plain(pipe).predict(texts)) == list(pipe.predict(texts))
 
 
-def test_an_unknown_classifier_goes_through_scikit_learn():
+def test_a_pipeline_it_does_not_know_is_refused_not_guessed():
     rows = [{"a": 1.0}, {"b": 2.0}, {"a": 0.5, "b": 1.0}]
     pipe = Pipeline([("vec", NumericDictVectorizer()),
                      ("clf", DecisionTreeClassifier(random_state=0))]).fit(rows, [0, 1, 1])
-    _same(linear.predict_proba(pipe, rows), pipe.predict_proba(rows))
-    assert list(linear.predict(pipe, rows)) == list(pipe.predict(rows))
+    assert linear.plain_linear(pipe) is None
+    model = TaggerModel(relevance=pipe, event=None, roles={})
+    with pytest.raises(ValueError, match="not a linear pipeline"):
+        model.predictor()
 
 
-def test_no_rows_gives_what_scikit_learn_gives(shipped):
+def test_no_rows_give_no_probabilities(shipped):
     model, _ = shipped
-    with pytest.raises(ValueError):
-        model.roles["countries"].predict_proba([])
-    with pytest.raises(ValueError):
-        linear.predict_proba(model.roles["countries"], [])
+    probs = _plain(model.roles["countries"]).predict_proba([])
+    assert probs.shape == (0, 2)
