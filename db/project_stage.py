@@ -143,7 +143,16 @@ def fold(text: str) -> str:
     if text.isascii():  # nothing to decompose or straighten
         return text.lower()
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    if max(text) <= "\uffff":  # every combining mark it may hold is in the table
+        return text.translate(_bmp_combining()).lower()
     return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+
+
+@lru_cache(maxsize=1)
+def _bmp_combining() -> dict[int, None]:
+    """``str.translate`` table deleting the combining marks of the Basic Multilingual
+    Plane: the per-character test was 4 million calls in a 20k-article rebuild."""
+    return {i: None for i in range(0x10000) if unicodedata.combining(chr(i))}
 
 
 def split_sentences(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from db.project_stage import (
     _mentions,
     _naming,
     article_stage,
+    fold,
     project_stage,
     sentence_stage,
 )
@@ -142,3 +143,15 @@ def test_one_search_of_the_body_finds_the_sentences_each_search_would(terms):
             if _mentions(folded, terms)]
     assert _naming(body, terms) == each
     assert len(body.sentences) == len(body.starts) == 6
+
+
+@pytest.mark.parametrize("text", [
+    "Lomé Data Centre", "Côte d’Ivoire", "ＡＢＣ ﬁbre", "Ŝ̈ṡ", "مركز بيانات",
+    "डेटा सेंटर", "e\u0301te\u0301", "𝐁𝐨𝐥𝐝 data", "a\U0001d167b",  # astral combining mark
+    "São Tomé ‘quoted’", ""])
+def test_fold_drops_exactly_the_combining_marks(text):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    expected = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    assert fold(text) == expected

@@ -173,11 +173,46 @@ def test_an_interrupted_rebuild_leaves_the_previous_table(gold_db, tmp_path, mon
         db.conn.executemany("INSERT INTO projects (project_id) VALUES (?)", [("half-done",)])
         raise KeyboardInterrupt("killed mid-write")
 
+    triggers = _triggers(db, "projects")
     monkeypatch.setattr(projects_mod, "_write", crash)
     with pytest.raises(KeyboardInterrupt):
         build_projects(db)
+    assert _triggers(db, "projects") == triggers  # dropped for the rebuild, rolled back
     db.close()
     assert _projects(path) == before
+
+
+def _triggers(db, table):
+    return dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                           "AND tbl_name = ?", [table]).fetchall())
+
+
+def test_a_rebuild_reindexes_the_projects_once_and_keeps_their_triggers(gold_db, tmp_path):
+    db = open_db(copy_db(gold_db, tmp_path / "reindex.db"))
+    build_projects(db)
+    triggers = _triggers(db, "projects")
+    assert {"projects_ai", "projects_ad", "projects_au"} <= set(triggers)
+    gone = db.execute("SELECT p.name FROM projects p JOIN project_articles l USING "
+                      "(project_id) JOIN articles a ON a.url = l.article_url GROUP BY "
+                      "p.project_id HAVING min(a.source) = 'dev-a' AND max(a.source) = "
+                      "'dev-a' LIMIT 1").fetchone()[0]
+    db.execute("UPDATE articles SET relevant = 0 WHERE source = 'dev-a'")
+    db.conn.commit()
+    build_projects(db)
+    assert _triggers(db, "projects") == triggers
+    db.execute("INSERT INTO projects_fts (projects_fts) VALUES ('integrity-check')")
+    names = [r[0] for r in db.execute("SELECT name FROM projects")]
+    assert gone not in names
+    for name in names[:10]:
+        hits = db.execute("SELECT p.name FROM projects_fts f JOIN projects p ON p.rowid = "
+                          "f.rowid WHERE projects_fts MATCH ?", ['"' + name.replace('"', "")
+                                                                 + '"']).fetchall()
+        assert (name,) in hits
+    db.execute("UPDATE projects SET name = 'Quokkaville campus' WHERE rowid = "
+               "(SELECT min(rowid) FROM projects)")  # the triggers work again
+    db.conn.commit()
+    assert list(db["projects"].search("Quokkaville"))
+    db.close()
 
 
 def test_a_changed_schema_is_recreated(tmp_path):
