@@ -58,6 +58,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -151,6 +152,7 @@ ORDER BY c.projects DESC, c.organization, c.role, c.country
 # ---------------------------------------------------------------------------- names and ids
 
 
+@lru_cache(maxsize=65536)  # a rebuild asks it for each link of each project, from few names
 def name_key(name: str) -> str:
     """The form two spellings of one organisation share ("N+ONE Datacenters" -> "n+one").
 
@@ -167,6 +169,7 @@ def name_key(name: str) -> str:
     return " ".join(tokens)
 
 
+@lru_cache(maxsize=65536)
 def _place_key(city: str | None) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", fold(city or "")))
 
