@@ -215,7 +215,7 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
     # Plain lxml per anchor, and each ancestor judged once (``in_pager``): a real page has
     # hundreds of links, and XPath queries per link (or one ``//*[contains(@class ...)]``
     # over the page) cost more than parsing it. rel="next" is read off the same anchors:
-    # an XPath for it went through the whole page once more (a third of the link walk).
+    # an XPath for it went through the whole page once more (a sixth of the link walk).
     root = sel.root
     anchors = [a for a in root.iter("a") if a.get("href") is not None]
     next_hrefs = root.xpath('//link[@rel="next"]/@href')
