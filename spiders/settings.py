@@ -98,3 +98,6 @@ LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 15.0
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python code sent to a local HTTP port (its token in
+# a job file in the user's profile): like the telnet console, not for unattended crawls.
+REMOTE_CONTROL_ENABLED = False

@@ -71,7 +71,9 @@ def test_demo_twice_updates_the_same_rows(tmp_path):
     db = tmp_path / "demo.db"
     port = _free_port_base()
     args = ("demo", "--no-serve", "--db", str(db), "--sites-port", str(port))
-    dcradar(*args)
+    proc = dcradar(*args)
+    # No control port for code sent over HTTP in an unattended crawl (spiders/settings.py).
+    assert "Remote control HTTP server" not in proc.stderr
     conn = sqlite3.connect(db)
     first = [conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("pages", "articles")]
     conn.close()
