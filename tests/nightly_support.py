@@ -15,6 +15,10 @@ from pathlib import Path
 from conftest import FAST, REPO, SAMPLES
 
 from db.schema import TAG_COLUMNS
+from spiders.urls import normalize_url
+
+#: The reason of a redirect left unfollowed because its target has a row of its own.
+CRAWLED_TARGET = "redirect-to-crawled: "
 
 PY = sys.executable
 
@@ -62,16 +66,40 @@ def crawl_cmd(sources: Path, db: Path, *extra: str, command: str = "crawl") -> l
             *FAST, *extra]
 
 
+def fold_redirects(rows) -> tuple[set[tuple], set[tuple[str, str]]]:
+    """``pages`` rows ``(url, final_url, reason, *rest)`` as what does not depend on timing:
+    pages ``(final URL, reason, *rest)`` and redirects ``(url, final URL)``.
+
+    Which of two URLs that lead to one page is reached first is up to timing. A answers
+    301 to B, and B is also linked: reached first, A is followed to B and the page is
+    recorded under A; reached second, B has a row of its own and A a
+    "redirect-to-crawled: B" row (spiders/redirects.py). Either way that is the
+    redirect (A, B) and B's page.
+    """
+    pages, redirects = set(), set()
+    for url, final_url, reason, *rest in rows:
+        if reason and reason.startswith(CRAWLED_TARGET):
+            redirects.add((url, reason.removeprefix(CRAWLED_TARGET)))
+            continue
+        final = normalize_url(final_url) if final_url else url
+        if final != url:
+            redirects.add((url, final))
+        pages.add((final, reason, *rest))
+    return pages, redirects
+
+
 def snapshot(db: Path) -> dict[str, set]:
     """What "the same database" means in issue 5: articles by URL, title, published date,
-    text hash and tags; pages by URL, status and reason."""
+    text hash and tags; pages by URL, status and reason, redirects (:func:`fold_redirects`).
+    """
     conn = sqlite3.connect(db)
     tags = ", ".join(TAG_COLUMNS)
     articles = set(conn.execute(f"SELECT url, title, published, content_hash, {tags} "
                                 "FROM articles"))
-    pages = set(conn.execute("SELECT url, status, reason FROM pages"))
+    pages, redirects = fold_redirects(conn.execute(
+        "SELECT url, final_url, reason, status FROM pages"))
     conn.close()
-    return {"articles": articles, "pages": pages}
+    return {"articles": articles, "pages": pages, "redirects": redirects}
 
 
 def query(db: Path, sql: str, *args) -> list[tuple]:
@@ -91,5 +119,5 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> No
         time.sleep(interval)
 
 
-__all__ = ["REPO", "CorpusServer", "copy_corpus", "crawl_cmd", "free_port", "query",
-           "snapshot", "wait_for"]
+__all__ = ["REPO", "CorpusServer", "copy_corpus", "crawl_cmd", "fold_redirects", "free_port",
+           "query", "snapshot", "wait_for"]
