@@ -19,8 +19,8 @@ Topology (README, "Scale-out")::
   run. Workers keep a heartbeat key while they crawl. A worker whose queue
   runs dry stays while another worker of the run is busy (its pages may still
   add requests): taking a request marks a worker busy in the same Redis
-  script, and only idle workers of an empty queue stop (:class:`RunQueue`,
-  :class:`WorkerCoordinator`).
+  script, and only idle workers of an empty queue stop
+  (:class:`pipeline.run_queue.RunQueue`, :class:`WorkerCoordinator`).
 * ``dcradar ingest --db FILE --redis URL``: pops items with BLMOVE onto a
   processing list (an item is removed only after it is stored, so a killed
   writer loses nothing), runs the project's item pipeline stages (the
@@ -57,7 +57,6 @@ from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
-from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 from db.runs import add_counts, ensure_run, finish_run
@@ -100,7 +99,7 @@ def worker_overrides(redis_url: str, run: str, prefix: str = REDIS_PREFIX) -> di
         # Never flush on close: the other workers are still using the frontier.
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": k.queue,
-        "SCHEDULER_QUEUE_CLASS": "pipeline.ingest.RunQueue",
+        "SCHEDULER_QUEUE_CLASS": "pipeline.run_queue.RunQueue",
         "SCHEDULER_DUPEFILTER_KEY": k.dupefilter,
         "REDIS_URL": redis_url,
         "ITEM_PIPELINES": {PUSH_STAGE: 100},
@@ -119,16 +118,6 @@ def run_keys(prefix: str, run: str, spider: str = "news") -> list[str]:
     return [name % {"spider": spider} for name in names]
 
 
-# Taking the best request and marking the worker busy is one step, so an idle worker never
-# sees an empty queue and no busy worker while a request is on its way to a downloader.
-_POP_AND_MARK_BUSY = """
-local top = redis.call('ZRANGE', KEYS[1], 0, 0)
-if #top == 0 then return false end
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
-local now = redis.call('TIME')
-redis.call('ZADD', KEYS[2], tonumber(now[1]) + tonumber(ARGV[2]), ARGV[1])
-return top[1]
-"""
 # An idle worker leaves the busy set; what is left to wait for: queued requests, busy workers.
 _IDLE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -140,20 +129,6 @@ _STILL_BUSY = """
 local now = redis.call('TIME')
 return redis.call('ZADD', KEYS[1], 'XX', tonumber(now[1]) + tonumber(ARGV[2]), ARGV[1])
 """
-
-
-class RunQueue(PriorityQueue):
-    """scrapy-redis's priority queue; taking a request also marks this worker busy."""
-
-    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None):
-        super().__init__(server, spider, key, serializer)
-        self.busy_key = spider.settings.get("DCRADAR_BUSY_KEY") % {"spider": spider.name}
-        self.worker = worker_name()
-        self._pop = server.register_script(_POP_AND_MARK_BUSY)
-
-    def pop(self, timeout: int = 0) -> Any:
-        data = self._pop(keys=[self.key, self.busy_key], args=[self.worker, BUSY_TTL_S])
-        return self._decode_request(data) if data else None
 
 
 class WorkerCoordinator:

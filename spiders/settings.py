@@ -4,6 +4,8 @@ Everything here can be overridden per run (``scrapy crawl news -s KEY=VALUE``
 or ``dcradar crawl -s KEY=VALUE``).
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "dcradar"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -101,3 +103,17 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote control runs Python code sent to a local HTTP port (its token in
 # a job file in the user's profile): like the telnet console, not for unattended crawls.
 REMOTE_CONTROL_ENABLED = False
+
+# Scrapy imports every component its settings name, those set to None or switched off
+# included: the remote control loads aiohttp (0.11-0.15 s), the cookies middleware
+# tldextract (0.04 s), the telnet console Twisted's conch, at the start of every crawl
+# and before its first request. The three are off (above), so they are left out of
+# Scrapy's base lists. To turn one on, name it in EXTENSIONS / DOWNLOADER_MIDDLEWARES.
+# (Lower-case names here are not settings.)
+_never_loaded = ("scrapy.extensions.telnet.TelnetConsole",
+                 "scrapy.extensions.remote_control.RemoteControl",
+                 "scrapy.downloadermiddlewares.cookies.CookiesMiddleware")
+EXTENSIONS_BASE = {k: v for k, v in _scrapy_defaults.EXTENSIONS_BASE.items()
+                   if k not in _never_loaded}
+DOWNLOADER_MIDDLEWARES_BASE = {k: v for k, v in _scrapy_defaults.DOWNLOADER_MIDDLEWARES_BASE.items()
+                               if k not in _never_loaded}

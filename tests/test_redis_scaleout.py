@@ -146,7 +146,8 @@ def test_a_worker_without_work_stays_while_another_is_busy(redis_url):
     from scrapy.exceptions import DontCloseSpider
     from scrapy.utils.test import get_crawler
 
-    from pipeline.ingest import RunQueue, WorkerCoordinator, worker_overrides
+    from pipeline.ingest import WorkerCoordinator, worker_overrides
+    from pipeline.run_queue import RunQueue
 
     crawler = get_crawler(settings_dict=worker_overrides(redis_url, "idle-test"))
     crawler.spider = SimpleNamespace(name="news", settings=crawler.settings)
