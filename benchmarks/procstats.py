@@ -100,7 +100,10 @@ class Sampler:
             return "gone"
         if "multiprocessing" in cmd:
             parent = self.procs.get(parents.get(pid, -1))
-            kind = "resource tracker" if "resource_tracker" in cmd else "worker"
+            if parent and parent.role.endswith(" fork server"):  # forked: same command line
+                return parent.role.removesuffix(" fork server") + " worker"
+            kind = "resource tracker" if "resource_tracker" in cmd else \
+                "fork server" if "forkserver" in cmd else "worker"
             return f"{parent.role if parent else '?'} {kind}"
         if "serve.py" in cmd:
             return "site server"

@@ -168,7 +168,8 @@ class Run:
         cpu = {k.rsplit("/", 1)[1]: float(v) for k, v in self.stats.items()
                if k.startswith("dcradar/cpu_s/")}
         crawl = self.sampler.cpu("crawl")
-        workers = self.sampler.cpu("crawl worker")
+        # The workers' fork server loads what they all need (pipeline/pool.py): their start-up.
+        workers = self.sampler.cpu("crawl worker") + self.sampler.cpu("crawl fork server")
         server = self.sampler.cpu("site server")
         inline = workers == 0
         in_main = sum(cpu.get(s, 0.0) for s in MAIN_STAGES) + (

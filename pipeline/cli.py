@@ -71,13 +71,32 @@ def cli() -> None:
 def crawl(sources_path: str | None, db_path: str, only: str | None,
           settings: tuple[str, ...]) -> None:
     """Crawl the sources into the database (pages and articles)."""
+    overrides = _settings_pairs(settings)
+    _validate_sources(sources_path)
+    start_workers_early(overrides)
     from pipeline.crawl import run_crawl
     from pipeline.projects_cli import rebuild_after_crawl
 
-    _validate_sources(sources_path)
-    stats = run_crawl(sources_path, db_path, only=only, overrides=_settings_pairs(settings))
+    stats = run_crawl(sources_path, db_path, only=only, overrides=overrides)
     _summary(db_path, stats)
     rebuild_after_crawl(db_path)
+
+
+def start_workers_early(overrides: dict[str, str]) -> None:
+    """Start the workers' fork server before Scrapy is imported (pipeline/pool.py).
+
+    It loads the extractor and the model (a second of CPU) on the core this
+    process leaves idle while it imports Scrapy and opens the spider, so the
+    workers forked from it at spider open are ready at once. Read from the
+    ``-s`` overrides: ``DCRADAR_WORKERS=0`` needs no workers, ``DCRADAR_TAG``
+    off needs no model.
+    """
+    if overrides.get("DCRADAR_WORKERS", "").strip() == "0":
+        return
+    tagging = overrides.get("DCRADAR_TAG", "1").strip().lower() not in ("0", "false")
+    from pipeline.pool import start_fork_server
+
+    start_fork_server(load_tagger=tagging)
 
 
 def _validate_sources(path: str | None) -> None:

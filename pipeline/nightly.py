@@ -118,11 +118,12 @@ def run_nightly(sources: str | None, db_path: str, *, only: str | None = None,
 def nightly(sources_path: str | None, db_path: str, only: str | None,
             settings: tuple[str, ...]) -> None:
     """Crawl incrementally, run the after-crawl steps, record the run; exit 1 if it failed."""
-    from pipeline.cli import _settings_pairs, _validate_sources
+    from pipeline.cli import _settings_pairs, _validate_sources, start_workers_early
 
     _validate_sources(sources_path)
-    run_id, problems = run_nightly(sources_path, db_path, only=only,
-                                   overrides=_settings_pairs(settings))
+    overrides = _settings_pairs(settings)
+    start_workers_early(overrides)
+    run_id, problems = run_nightly(sources_path, db_path, only=only, overrides=overrides)
     print_report(db_path, run_id)
     if problems:
         click.echo(f"run {run_id} FAILED:", err=True)

@@ -14,16 +14,21 @@ worker, so memory stays flat however large the crawl.
 process may use, ``0`` runs the stages inline as before (also what happens
 when the reactor is not asyncio's).
 
-Workers are started with ``spawn`` (never ``fork`` a process that runs
-threads and a reactor), load the tagger once in their initializer, and
-ignore SIGINT/SIGTERM: a Ctrl-C or a systemd stop reaches the whole process
-group, and the crawl's graceful shutdown still needs its workers to finish
-the pages in flight. A worker that dies (a crash in a C extension, the OOM
-killer) breaks the pool; the pool is rebuilt and every page that was in
-flight is tried once more, so only the page that kills a worker twice is
-lost, and it is recorded with a reason like any broken page. A worker also
-ends when the crawl process is gone (killed with SIGKILL): nothing is left
-running.
+Workers are forked from a fork server (``forkserver``; ``spawn`` where the
+platform has none), never from the crawl process itself: never ``fork`` a
+process that runs threads and a reactor. The fork server is a fresh
+interpreter that imports the extractor and loads the tagger once
+(:mod:`pipeline.preloaded_tagger`), so a worker starts with both in memory,
+in milliseconds instead of a second of CPU each; ``dcradar crawl`` starts it
+before it even imports Scrapy (:func:`start_fork_server`), on the core the
+crawl's own start-up leaves idle. Workers ignore SIGINT/SIGTERM: a Ctrl-C or
+a systemd stop reaches the whole process group, and the crawl's graceful
+shutdown still needs its workers to finish the pages in flight. A worker
+that dies (a crash in a C extension, the OOM killer) breaks the pool; the
+pool is rebuilt and every page that was in flight is tried once more, so
+only the page that kills a worker twice is lost, and it is recorded with a
+reason like any broken page. A worker also ends when the crawl process is
+gone (killed with SIGKILL): nothing is left running.
 
 Only article pages go to the workers; listings, feeds and sitemaps have
 nothing to extract and are stored at once (:class:`pipeline.stages.ExtractStage`).
@@ -34,9 +39,11 @@ the same workers, without the extractor (:mod:`pipeline.retag`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import gc
 import hashlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -92,42 +99,57 @@ def worker_count(settings: Any) -> int:
 
 _TAGGER: Any = None
 _TAGGER_ERROR: str | None = None
+#: What the fork server imports before it forks a worker (:func:`start_fork_server`).
+EXTRACTOR_MODULES = ("pipeline.extract", "pipeline.stages", "pipeline.analyse")
+TAGGER_MODULES = ("pipeline.preloaded_tagger",)
 
 
 def _init_worker(load_tagger: bool, load_extractor: bool = True,
-                 parent: int | None = None) -> None:
+                 parent: int | None = None, forked: bool = False) -> None:
     """Worker initializer: survive the signals meant for the crawl, not the crawl itself;
-    load the model once. ``parent`` is the crawl process's pid, taken there: the
-    crawl may die while this worker is still starting, and then ``os.getppid()``
-    here would already name init (or a subreaper), and the worker would wait for
-    the wrong process."""
+    have the extractor and the model loaded (by the fork server already, when ``forked``).
+
+    ``parent`` is the crawl process's pid, taken there: the crawl may die while
+    this worker is still starting, and then ``os.getppid()`` here would already
+    name init (or a subreaper), and the worker would wait for the wrong process.
+    A ``forked`` worker's parent is the fork server, which ends when the crawl
+    does (the pipe it watches closes), and this worker with it.
+    """
     global _TAGGER, _TAGGER_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parent = os.getppid() if parent is None else parent
+    watched = os.getppid()
     _die_with_parent()
-    if os.getppid() != parent:  # the crawl is gone already
-        os._exit(0)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+    if os.getppid() != watched or not (watched == parent or forked and _exists(parent)):
+        os._exit(0)  # the crawl is gone already
+    if forked:
+        _let_fork_server_end_with_crawl()
+    threading.Thread(target=_exit_with_parent, args=(parent, watched), daemon=True,
                      name="parent-watch").start()
     if load_extractor:
-        import pipeline.extract  # noqa: F401  (trafilatura, lxml: imported before the first page)
-        import pipeline.stages  # noqa: F401
-
+        for name in EXTRACTOR_MODULES:  # trafilatura, lxml: imported before the first page
+            importlib.import_module(name)
     if load_tagger:
-        from classifier.plain import ModelError
-        from classifier.tagger import Tagger
+        from pipeline import preloaded_tagger
 
-        try:
-            _TAGGER = Tagger()
-        except ModelError as exc:
-            _TAGGER_ERROR = str(exc)
+        _TAGGER, _TAGGER_ERROR = preloaded_tagger.TAGGER, preloaded_tagger.ERROR
     # As in the crawl process (pipeline/crawl.py): what is loaded now lives as long as
     # the worker, and young collections every 700 allocations went through lxml's and
     # the tagger's churn, which reference counting frees anyway: 0.5 ms of GC a page
     # on the 1k benchmark's pages, 0.02 ms now.
     gc.freeze()
     gc.set_threshold(20_000)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: not the crawl's
+        return False
+    return True
 
 
 def _die_with_parent() -> None:
@@ -148,15 +170,36 @@ def _die_with_parent() -> None:
         pass
 
 
-def _exit_with_parent(parent: int) -> None:
-    """End this worker once the crawl process is gone (SIGKILL, OOM killer).
+def _exit_with_parent(parent: int, watched: int) -> None:
+    """End this worker once the crawl process (``parent``) or its own parent (``watched``:
+    the crawl, or the fork server) is gone (SIGKILL, OOM killer).
 
     Nothing else would: a worker waits on a queue whose write end it holds
     itself, so it never sees end-of-file, and it ignores SIGTERM.
     """
-    while os.getppid() == parent:
+    while os.getppid() == watched and (parent == watched or _exists(parent)):
         time.sleep(0.5)
     os._exit(0)
+
+
+def _let_fork_server_end_with_crawl() -> None:
+    """Close this worker's copy of the pipe whose end tells the fork server that the crawl
+    process is gone.
+
+    multiprocessing hands it to every process it forks, so while any worker
+    lives the server never sees the crawl end, and the workers' parent-death
+    signal (:func:`_die_with_parent`), sent when the server ends, never comes.
+    The attribute is CPython's own: where it is missing, the watch thread
+    still ends the worker.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None
 
 
 def _noop() -> int:
@@ -220,6 +263,28 @@ def tag_texts(items: list[tuple[str, str, str | None]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- crawl side
 
 
+def start_fork_server(load_tagger: bool = True, load_extractor: bool = True
+                      ) -> multiprocessing.context.BaseContext:
+    """The context workers are started with; starts its fork server now, if not yet.
+
+    The fork server imports what the workers need (the extractor, the tagger
+    with its model) before it forks the first one, so start it as early as
+    possible: what it loads is the same whoever asks first. Where the platform
+    has no fork server, ``spawn``: each worker loads everything itself.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    from multiprocessing import forkserver
+
+    preload = [*(EXTRACTOR_MODULES if load_extractor else ()),
+               *(TAGGER_MODULES if load_tagger else ())]
+    context.set_forkserver_preload(preload)  # read when the server starts: only the first time
+    forkserver.ensure_running()
+    return context
+
+
+
 class StagePool:
     """Worker processes for extraction and tagging, awaited from the asyncio loop."""
 
@@ -232,10 +297,11 @@ class StagePool:
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers,
-                                   mp_context=multiprocessing.get_context("spawn"),
+        context = start_fork_server(self.load_tagger, self.load_extractor)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                    initializer=_init_worker,
-                                   initargs=(self.load_tagger, self.load_extractor, os.getpid()))
+                                   initargs=(self.load_tagger, self.load_extractor, os.getpid(),
+                                             context.get_start_method() == "forkserver"))
 
     def warm_up(self) -> None:
         """Start every worker now (imports, model) instead of on the first pages."""

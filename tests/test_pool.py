@@ -89,6 +89,26 @@ def test_a_dead_worker_is_replaced_and_only_its_call_fails():
         pool.shutdown()
 
 
+def _worker_facts() -> tuple[int, bool, bool]:
+    import sys
+
+    from pipeline import pool
+
+    return os.getppid(), "trafilatura" in sys.modules, pool._TAGGER is not None
+
+
+def test_workers_are_forked_with_the_extractor_and_the_model_loaded():
+    """From the fork server, which loaded both once (pipeline/preloaded_tagger.py)."""
+    pool = StagePool(2)
+    try:
+        facts = asyncio.run(pool.run(_worker_facts))
+    finally:
+        pool.shutdown()
+    parent, extractor, tagger = facts
+    assert parent != os.getpid()  # the fork server's child, not this process's
+    assert extractor and tagger
+
+
 def test_workers_collect_garbage_rarely_and_never_scan_what_they_loaded():
     import gc
 
