@@ -143,28 +143,48 @@ def write_tags_many(db: sqlite_utils.Database,
     _note_organizations(db, organizations)
 
 
+def organization_name_rank(name: str) -> tuple[bool, int, str]:
+    """Sort key of the spellings an organisation's name is chosen from: the first is its
+    name. The longest (the most informative: "N+ONE Datacenters Group" over "N+ONE"),
+    not in capitals only, then A-Z."""
+    return name.isupper(), -len(name), name
+
+
 def _note_organizations(db: sqlite_utils.Database, mentions: list[MentionRow]) -> None:
-    """Add the spellings of the named organisations; the first spelling of a new one
-    (by name key) is its name."""
+    """Add the spellings of the named organisations; of the tagger's spellings of each (by
+    name key), the first by :func:`organization_name_rank` is its name.
+
+    Not the first spelling seen, as it was: articles are stored in the order their
+    pages happen to finish, so two crawls of the same pages named some organisations
+    differently, and the projects built on those names differed too (16,276 and
+    16,274 projects at 20k pages). The best spelling of all seen is the same
+    whatever the order.
+    """
     now = datetime.now(UTC).isoformat(timespec="seconds")
     keys: dict[str, str] = {}
-    spelled: dict[str, tuple[str, set[str]]] = {}  # key -> first spelling, all spellings
+    names: dict[str, str] = {}  # key -> best spelling of this batch
+    spellings: dict[str, set[str]] = {}
     for m in mentions:
         key = keys.get(m.normalized)
         if key is None:
             key = keys[m.normalized] = name_key(m.normalized)
-        spelled.setdefault(key, (m.normalized, set()))[1].update((m.value, m.normalized))
-    for key, (first, spellings) in spelled.items():
+        best = names.get(key)
+        if best is None or organization_name_rank(m.normalized) < organization_name_rank(best):
+            names[key] = m.normalized
+        spellings.setdefault(key, set()).update((m.value, m.normalized))
+    for key, best in names.items():
         row = db.execute("SELECT name, aliases FROM organizations WHERE key = ?",
                          [key]).fetchone()
         aliases = set(json.loads(row[1])) if row else set()
-        aliases |= spellings
-        name = row[0] if row else first
+        aliases |= spellings[key]
+        if row:
+            aliases.add(row[0])  # a former name stays one of its spellings
+        name = min(row[0], best, key=organization_name_rank) if row else best
         aliases.discard(name)
         db.execute(
             "INSERT INTO organizations (key, name, aliases, first_seen, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET aliases = excluded.aliases, "
-            "updated_at = excluded.updated_at",
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+            "aliases = excluded.aliases, updated_at = excluded.updated_at",
             [key, name, json.dumps(sorted(aliases), ensure_ascii=False), now, now])
 
 

@@ -98,6 +98,27 @@ def test_many_at_once_writes_what_one_at_a_time_writes(tmp_path):
     assert many == one
 
 
+def test_an_organisation_is_named_alike_whatever_order_its_articles_come_in(tmp_path):
+    """Pages finish in no fixed order: the name must not be the first spelling seen."""
+    spelled = [("https://a.example/1", "N+ONE Datacenters", "N+ONE Datacenters"),
+               ("https://a.example/2", "N+One Datacenters Group", "N+ONE Datacenters Group"),
+               ("https://a.example/3", "N+ONE DATACENTERS SA", "N+ONE DATACENTERS SA")]
+    results = [(url, _tags(operators=[norm]), [_m("operators", value, norm)])
+               for url, value, norm in spelled]
+    states = []
+    for n, order in enumerate((results, results[::-1], results[1:] + results[:1])):
+        path = _db(tmp_path / f"order{n}.db")
+        db = open_db(path)
+        with db.atomic():
+            for url, tags, mentions in order:  # one article at a time, as a crawl stores them
+                write_tags(db, url, tags, mentions)
+        db.close()
+        states.append([row[:3] for row in _state(path)["organizations"]])
+    assert states[0] == states[1] == states[2]
+    assert ("n+one datacenters", "N+ONE Datacenters Group", '["N+ONE DATACENTERS SA", '
+            '"N+ONE Datacenters", "N+One Datacenters Group"]') in states[0]
+
+
 def test_what_is_written(tmp_path):
     state = _write(_db(tmp_path / "t.db"), many=True)
     articles = {row[0]: row[1:] for row in state["articles"]}
