@@ -304,9 +304,24 @@ class StagePool:
                                              context.get_start_method() == "forkserver"))
 
     def warm_up(self) -> None:
-        """Start every worker now (imports, model) instead of on the first pages."""
-        for _ in range(self.workers):
-            self._executor.submit(_noop)
+        """Start every worker now instead of on the first pages, from a thread.
+
+        Starting a worker waits until the fork server has loaded what it
+        preloads (up to a second when the crawl has just begun): the crawl's
+        event loop goes on meanwhile, fetching and reading the feeds, sitemaps
+        and listings, which need no worker. That wait had half the machine idle
+        at every crawl's start.
+        """
+        executor = self._executor
+
+        def start() -> None:
+            try:
+                for _ in range(self.workers):
+                    executor.submit(_noop)
+            except RuntimeError:  # shut down before its workers started: nothing to do
+                pass
+
+        threading.Thread(target=start, daemon=True, name="workers-start").start()
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` in a worker; a pool broken meanwhile is rebuilt and ``fn`` tried again.
