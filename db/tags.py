@@ -145,8 +145,8 @@ def write_tags_many(db: sqlite_utils.Database,
 
 def organization_name_rank(name: str) -> tuple[bool, int, str]:
     """Sort key of the spellings an organisation's name is chosen from: the first is its
-    name. The longest (the most informative: "N+ONE Datacenters Group" over "N+ONE"),
-    not in capitals only, then A-Z."""
+    name. The longest (the most informative: "African Development Bank Group" over
+    "African Development Bank"), not in capitals only, then A-Z."""
     return name.isupper(), -len(name), name
 
 

@@ -143,11 +143,10 @@ def _init_worker(load_tagger: bool, load_extractor: bool = True,
 
 
 def _exists(pid: int) -> bool:
+    """True while process ``pid`` exists (and is one this user may signal: the crawl is)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: not the crawl's
+    except (ProcessLookupError, PermissionError):
         return False
     return True
 
@@ -282,7 +281,6 @@ def start_fork_server(load_tagger: bool = True, load_extractor: bool = True
     context.set_forkserver_preload(preload)  # read when the server starts: only the first time
     forkserver.ensure_running()
     return context
-
 
 
 class StagePool:
