@@ -269,7 +269,8 @@ def start_fork_server(load_tagger: bool = True, load_extractor: bool = True
     The fork server imports what the workers need (the extractor, the tagger
     with its model) before it forks the first one, so start it as early as
     possible: what it loads is the same whoever asks first. Where the platform
-    has no fork server, ``spawn``: each worker loads everything itself.
+    has no fork server, or it cannot start, ``spawn``: each worker loads
+    everything itself.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
@@ -279,7 +280,11 @@ def start_fork_server(load_tagger: bool = True, load_extractor: bool = True
     preload = [*(EXTRACTOR_MODULES if load_extractor else ()),
                *(TAGGER_MODULES if load_tagger else ())]
     context.set_forkserver_preload(preload)  # read when the server starts: only the first time
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:  # no Unix socket to listen on (a locked-down sandbox, /tmp full)
+        logger.warning("no fork server for the workers (%s): each starts on its own", exc)
+        return multiprocessing.get_context("spawn")
     return context
 
 

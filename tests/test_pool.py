@@ -109,6 +109,18 @@ def test_workers_are_forked_with_the_extractor_and_the_model_loaded():
     assert extractor and tagger
 
 
+def test_workers_are_spawned_when_no_fork_server_can_start(monkeypatch):
+    from multiprocessing import forkserver
+
+    from pipeline.pool import start_fork_server
+
+    def refuse() -> None:
+        raise PermissionError("no socket here")
+
+    monkeypatch.setattr(forkserver, "ensure_running", refuse)
+    assert start_fork_server().get_start_method() == "spawn"
+
+
 def test_workers_collect_garbage_rarely_and_never_scan_what_they_loaded():
     import gc
 
