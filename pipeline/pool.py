@@ -268,9 +268,9 @@ def start_fork_server(load_tagger: bool = True, load_extractor: bool = True
 
     The fork server imports what the workers need (the extractor, the tagger
     with its model) before it forks the first one, so start it as early as
-    possible: what it loads is the same whoever asks first. Where the platform
-    has no fork server, or it cannot start, ``spawn``: each worker loads
-    everything itself.
+    possible. The first call decides what it preloads; a worker that needs
+    more loads it itself. Where the platform has no fork server, or it cannot
+    start, ``spawn``: each worker loads everything itself.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
