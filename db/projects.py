@@ -556,8 +556,9 @@ def _relevant_articles(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
         "WHERE relevant = 1 OR relevant = 'true' ORDER BY url")
 
 
-def _drop_index_triggers(db: sqlite_utils.Database, table: str) -> list[str]:
-    """Drop the triggers that keep ``table``'s full-text index in step; their SQL.
+def _drop_index_triggers(db: sqlite_utils.Database, table: str) -> tuple[str | None, list[str]]:
+    """Drop the triggers that keep ``table``'s full-text index in step; the index's name
+    (None without one) and the triggers' SQL.
 
     When every row is replaced, one rebuild of the index (:func:`_reindex`) is
     half the work of a trigger per row, each deleted row's text tokenized
@@ -565,20 +566,19 @@ def _drop_index_triggers(db: sqlite_utils.Database, table: str) -> list[str]:
     """
     fts = db[table].detect_fts()
     if not fts:
-        return []
+        return None, []
     found = [(name, sql) for name, sql in db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
         [table]).fetchall() if fts in sql]
     for name, _ in found:
         db.execute(f"DROP TRIGGER [{name}]")
-    return [sql for _, sql in found]
+    return fts, [sql for _, sql in found]
 
 
-def _reindex(db: sqlite_utils.Database, table: str, triggers: list[str]) -> None:
-    """Rebuild ``table``'s full-text index from its rows, then restore its triggers."""
-    if not triggers:
+def _reindex(db: sqlite_utils.Database, fts: str | None, triggers: list[str]) -> None:
+    """Rebuild the full-text index ``fts`` from its table's rows, then restore its triggers."""
+    if not fts or not triggers:
         return
-    fts = db[table].detect_fts()
     db.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('rebuild')")
     for sql in triggers:
         db.execute(sql)
@@ -597,11 +597,11 @@ def build_projects(db: sqlite_utils.Database) -> BuildResult:
     rows, links, result = assemble(_relevant_articles(db), organization_aliases(db))
     _ensure_tables(db)
     with db.atomic():
-        triggers = _drop_index_triggers(db, "projects")
+        fts, triggers = _drop_index_triggers(db, "projects")
         db.execute("DELETE FROM project_articles")
         db.execute("DELETE FROM projects")
         _write(db, rows, links)
-        _reindex(db, "projects", triggers)
+        _reindex(db, fts, triggers)
     ensure_views(db)
     ensure_search(db)
     return result
