@@ -91,11 +91,11 @@ def start_workers_early(overrides: dict[str, str]) -> None:
     ``-s`` overrides: ``DCRADAR_WORKERS=0`` needs no workers, ``DCRADAR_TAG``
     off needs no model.
     """
-    if overrides.get("DCRADAR_WORKERS", "").strip() == "0":
+    from pipeline.pool import start_fork_server, worker_count
+
+    if worker_count(overrides) == 0:
         return
     tagging = overrides.get("DCRADAR_TAG", "1").strip().lower() not in ("0", "false")
-    from pipeline.pool import start_fork_server
-
     start_fork_server(load_tagger=tagging)
 
 
