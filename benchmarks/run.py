@@ -285,7 +285,8 @@ class Run:
     def memory(self) -> None:
         parts = []
         for role, procs in sorted(self.sampler.by_role().items()):
-            if role.endswith("resource tracker") or not any(p.peak_kb for p in procs):
+            # Short-lived helpers (platform's ``uname -p``) are not worth a column.
+            if role.endswith("resource tracker") or not any(p.peak_kb >= 1024 for p in procs):
                 continue
             peaks = sorted((p.peak_kb // 1024 for p in procs), reverse=True)
             shown = ", ".join(str(x) for x in peaks[:4]) + (", ..." if len(peaks) > 4 else "")
