@@ -35,10 +35,15 @@ PAGES = {
     "last_modified": str, "content_hash": str, "size": int, "html_gz": bytes, "hops": int,
     "lastmod": str, "article_url": str,
 }
+#: ``text`` comes last: a row whose text does not fit in its page keeps only its first
+#: few hundred bytes there and the rest in overflow pages, and a column after ``text``
+#: is read through them. The tags, which every faceted search reads for each matching
+#: article, took 17 ms there for 4,275 matches of 20,000, 12 ms before ``text``
+#: (issue 6). A database made before keeps its order: every query reads columns by name.
 ARTICLES = {
     "url": str, "source": str, "fetched_url": str, "title": str, "published": str,
-    "language": str, "author": str, "text": str, "word_count": int, "content_hash": str,
-    "first_seen": str, "last_seen": str, **TAG_COLUMNS,
+    "language": str, "author": str, "word_count": int, "content_hash": str,
+    "first_seen": str, "last_seen": str, **TAG_COLUMNS, "text": str,
 }
 
 
