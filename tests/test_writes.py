@@ -21,6 +21,12 @@ def test_schema_is_wal_and_idempotent(tmp_path):
     assert {"sources", "pages", "articles"} <= set(db.table_names())
 
 
+def test_article_text_is_the_last_column(tmp_path):
+    # So that the tags a faceted search reads sit before the text's overflow pages.
+    columns = list(open_db(tmp_path / "x.db")["articles"].columns_dict)
+    assert columns[-1] == "text" and "operators" in columns
+
+
 def test_article_upsert_keeps_first_seen_and_reports_changes(tmp_path):
     db = open_db(tmp_path / "x.db")
     with db.atomic():
