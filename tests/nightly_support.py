@@ -88,6 +88,19 @@ def fold_redirects(rows) -> tuple[set[tuple], set[tuple[str, str]]]:
     return pages, redirects
 
 
+def port_free(tables: dict[str, set], bases: dict[str, str]) -> dict[str, set]:
+    """Rows of each table with every site's base URL (its loopback port) replaced by the
+    site's name, so that crawls served on different ports compare equal."""
+    def neutral(value):
+        if isinstance(value, str):
+            for site, base in bases.items():
+                value = value.replace(base, site)
+        return value
+
+    return {name: {tuple(neutral(v) for v in row) for row in rows}
+            for name, rows in tables.items()}
+
+
 def snapshot(db: Path) -> dict[str, set]:
     """What "the same database" means in issue 5: articles by URL, title, published date,
     text hash and tags; pages by URL, status and reason, redirects (:func:`fold_redirects`).
@@ -120,4 +133,4 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05) -> No
 
 
 __all__ = ["REPO", "CorpusServer", "copy_corpus", "crawl_cmd", "fold_redirects", "free_port",
-           "query", "snapshot", "wait_for"]
+           "port_free", "query", "snapshot", "wait_for"]

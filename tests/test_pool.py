@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, crawl
-from nightly_support import fold_redirects
+from nightly_support import fold_redirects, port_free
 
 from db.schema import TAG_COLUMNS
 from pipeline.pool import StagePool, TagBatcher, prepare_page, worker_count
@@ -39,14 +39,7 @@ def snapshot(db: Path, bases: dict[str, str]) -> dict[str, set]:
     }
     conn.close()
     rows["pages"], rows["redirects"] = fold_redirects(rows["pages"])
-
-    def neutral(value):
-        if isinstance(value, str):
-            for site, base in bases.items():
-                value = value.replace(base, site)
-        return value
-
-    return {k: {tuple(neutral(v) for v in row) for row in v} for k, v in rows.items()}
+    return port_free(rows, bases)
 
 
 def test_pool_stores_the_same_rows_as_inline(crawled, sample_server, tmp_path):
