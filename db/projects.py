@@ -55,8 +55,9 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -510,15 +511,22 @@ def ensure_views(db: sqlite_utils.Database) -> None:
         db.execute(wanted)
 
 
+def _needs_fts(db: sqlite_utils.Database, table: str, columns: list[str]) -> bool:
+    """Whether ``table`` lacks its full-text index on ``columns`` or a trigger that keeps it."""
+    if not db[table].exists():
+        return False
+    fts = db[table].detect_fts()
+    triggers = {t.name for t in db[table].triggers}
+    return not (fts and list(db[fts].columns_dict) == columns
+                and {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= triggers)
+
+
 def _ensure_fts(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
     if not db[table].exists():
         return
-    fts = db[table].detect_fts()
-    triggers = {t.name for t in db[table].triggers}
-    if not (fts and list(db[fts].columns_dict) == columns
-            and {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= triggers):
+    if _needs_fts(db, table, columns):
         # enable_fts runs executescript, which commits: never call this inside a transaction.
-        db[table].enable_fts(columns, create_triggers=True, replace=bool(fts))
+        db[table].enable_fts(columns, create_triggers=True, replace=bool(db[table].detect_fts()))
     _narrow_update_trigger(db, table, columns)
 
 
@@ -547,6 +555,48 @@ def ensure_search(db: sqlite_utils.Database) -> None:
     """Full-text search (FTS5, kept in sync by triggers) on articles and projects; idempotent."""
     _ensure_fts(db, "articles", ARTICLE_FTS_COLUMNS)
     _ensure_fts(db, "projects", PROJECT_FTS_COLUMNS)
+
+
+def _database_file(db: sqlite_utils.Database) -> str | None:
+    """The file of ``db``'s main database; None when it has none (in memory, temporary)."""
+    for _, name, path in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return path or None
+    return None
+
+
+def _index_articles_alongside(db: sqlite_utils.Database) -> Callable[[], None]:
+    """Start building the articles' full-text index in a thread; returns a function that
+    waits for it to end.
+
+    After a first crawl the index does not exist yet, and its first build was
+    3.3 s of the 9 s projects rebuild that ends the 20k benchmark's crawl (issue
+    6), with the second core idle. It is SQLite's own C code, which releases
+    the GIL, so on a connection of its own it runs beside :func:`assemble`'s
+    Python. Nothing is started when there is nothing to build, no file to open
+    a second connection on, or a transaction open on ``db`` (the thread would
+    wait for its lock). A build that fails here is left to :func:`ensure_search`,
+    which then builds the index itself and raises what it raises.
+    """
+    path = _database_file(db)
+    if path is None or db.conn.in_transaction or \
+            not _needs_fts(db, "articles", ARTICLE_FTS_COLUMNS):
+        return lambda: None
+
+    def build() -> None:
+        other = sqlite_utils.Database(path)
+        try:
+            other.execute("PRAGMA busy_timeout = 30000")
+            _ensure_fts(other, "articles", ARTICLE_FTS_COLUMNS)
+        except Exception:  # ensure_search builds it again, and reports what stays wrong
+            logger.warning("building the articles' search index beside the rebuild failed",
+                           exc_info=True)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=build, name="articles-fts", daemon=True)
+    thread.start()
+    return thread.join
 
 
 def _relevant_articles(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
@@ -594,7 +644,11 @@ def _write(db: sqlite_utils.Database, rows: list[dict], links: list[dict]) -> No
 
 def build_projects(db: sqlite_utils.Database) -> BuildResult:
     """Rebuild ``projects`` and ``project_articles`` from the article tags, atomically."""
-    rows, links, result = assemble(_relevant_articles(db), organization_aliases(db))
+    indexed = _index_articles_alongside(db)
+    try:
+        rows, links, result = assemble(_relevant_articles(db), organization_aliases(db))
+    finally:
+        indexed()  # it holds the write lock until it ends
     _ensure_tables(db)
     with db.atomic():
         fts, triggers = _drop_index_triggers(db, "projects")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ from db.projects import (
     project_id,
 )
 from db.schema import open_db
+from db.writes import upsert_article
 
 
 @pytest.fixture(scope="module")
@@ -288,6 +292,74 @@ def test_search_index_is_rewritten_for_text_updates_only(gold_db, tmp_path):
     assert len(list(db["articles"].search("Quokkaville"))) == 1
     assert len(list(db["articles"].search("Nouaceur"))) == 1
     ensure_search(db)  # idempotent on a narrowed trigger
+    db.close()
+
+
+def _has_article_index(path: Path) -> bool:
+    other = open_db(path)
+    try:
+        return other["articles"].detect_fts() == "articles_fts"
+    finally:
+        other.close()
+
+
+def test_a_first_rebuild_indexes_the_articles_while_it_assembles(tmp_path, monkeypatch):
+    # The first full-text build is C code that frees the GIL: it runs in a thread of its own
+    # while assemble() runs here, and is complete and kept in step once the rebuild ends.
+    path = make_gold_db(tmp_path / "first.db")
+    db = open_db(path)
+    assert not db["articles"].detect_fts()
+    seen_during = []
+
+    def waiting_assemble(*args, **kwargs):
+        rows = list(args[0])  # the relevant articles, read before the wait (as assemble does)
+        for _ in range(500):
+            if _has_article_index(path):
+                break
+            time.sleep(0.01)
+        seen_during.append(_has_article_index(path))
+        return assemble(rows, *args[1:], **kwargs)
+
+    monkeypatch.setattr(projects_mod, "assemble", waiting_assemble)
+    assert build_projects(db).projects == 57
+    assert seen_during == [True]
+    assert db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH "
+                      "'Nouaceur'").fetchone()[0] == 1
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()
+    assert 'AFTER UPDATE OF "title", "text" ON "articles"' in trigger[0]
+    db.close()
+
+
+def test_a_failed_index_build_beside_the_rebuild_is_done_again(tmp_path, monkeypatch, caplog):
+    path = make_gold_db(tmp_path / "retry.db")
+    db = open_db(path)
+    real = projects_mod._ensure_fts
+
+    def fails_in_a_thread(db, table, columns):
+        if threading.current_thread() is not threading.main_thread():
+            raise sqlite3.OperationalError("database is locked")
+        real(db, table, columns)
+
+    monkeypatch.setattr(projects_mod, "_ensure_fts", fails_in_a_thread)
+    build_projects(db)
+    assert "search index beside the rebuild failed" in caplog.text
+    assert list(db["articles"].search("Nouaceur"))
+    db.close()
+
+
+def test_nothing_is_built_beside_an_open_transaction_or_in_memory(tmp_path):
+    db = open_db(make_gold_db(tmp_path / "busy.db"))
+    db.conn.execute("BEGIN")
+    projects_mod._index_articles_alongside(db)()  # would wait for a thread, had one started
+    db.conn.execute("ROLLBACK")
+    assert not db["articles"].detect_fts()
+    memory = open_db(":memory:")
+    with memory.atomic():
+        for row in gold_articles():
+            upsert_article(memory, row)
+    assert projects_mod._database_file(memory) is None
+    assert build_projects(memory).projects == 57
+    assert list(memory["articles"].search("Nouaceur"))
     db.close()
 
 
