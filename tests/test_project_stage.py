@@ -124,7 +124,7 @@ def test_project_stage_takes_the_newest_cue_but_announcements_do_not_demote():
 ])
 def test_mentions_matches_any_term_as_a_whole_word(sentence, terms, found):
     assert _mentions(sentence, terms) is found
-    # the one-pattern form agrees with a search per term
+    # the substring searches agree with the whole-word regex, term by term
     assert found is any(re.search(rf"(?<!\w){re.escape(t)}(?!\w)", sentence) for t in terms if t)
 
 
