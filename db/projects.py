@@ -589,9 +589,10 @@ def _index_articles_alongside(db: sqlite_utils.Database) -> Callable[[], None]:
         return lambda: None
 
     def build() -> None:
-        other = sqlite_utils.Database(path)
+        from db.schema import open_db
+
+        other = open_db(path)  # the settings of every dcradar connection (lock wait, WAL)
         try:
-            other.execute("PRAGMA busy_timeout = 30000")
             _ensure_fts(other, "articles", ARTICLE_FTS_COLUMNS)
         except Exception:  # ensure_search builds it again, and reports what stays wrong
             logger.warning("building the articles' search index beside the rebuild failed",
