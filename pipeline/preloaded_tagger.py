@@ -3,9 +3,8 @@
 The crawl's and retag's worker processes are forked from one fork server
 (:mod:`pipeline.pool`), which imports this module before it forks any: the
 model is read, and the tagger's patterns compiled, once per command instead
-of once per worker. That was a second of CPU in every worker (0.6 s of
-imports and model, then 0.4 s for the first article, most of it compiling
-the places matcher, which is built on first use). Without a fork server the
+of once per worker: about 0.3 s of CPU (imports, the model, and the patterns
+and gazetteer trie the first article builds). Without a fork server the
 worker's initializer imports it, as it loaded the model before.
 
 Importing this never raises: the fork server would die of it, and every

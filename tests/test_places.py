@@ -342,6 +342,13 @@ def test_longest_match_wins():
         ("Democratic Republic of the Congo", "country", "CD")]
 
 
+def test_a_longer_name_cut_inside_a_word_gives_way_to_the_shorter_one():
+    # "Benin City" runs on into "Citywide": the longest name that ends at a word
+    # boundary is "Benin". A name ending in punctuation needs no boundary after it.
+    assert _found("the Benin Citywide grid") == [("Benin", "country", "BJ")]
+    assert _found("a U.S.-based fund") == [("U.S.", "country", "US")]
+
+
 def test_names_inside_longer_words_do_not_match():
     assert _codes("Nigeria and Nigerien officials; Malian and Somalia") == \
         ["NG", "NE", "ML", "SO"]
