@@ -538,8 +538,8 @@ class _UpperMatcher:
     trie (what this was): compiling that expression, thousands of names long,
     took 0.3-0.4 s of CPU in every process that tags, before its first article
     (the crawl's workers wait for it at the start of every crawl; ``retag`` and
-    ``tag`` too). The walk gives the same matches and costs about 0.05 ms more
-    per article. Candidates are found in C: the start of each word whose first
+    ``tag`` too). The walk gives the same matches and costs about 0.08 ms more
+    per text. Candidates are found in C: the start of each word whose first
     character starts some name (with every name starting with a capital, that is
     few of the words of prose).
     """
@@ -574,7 +574,6 @@ class _UpperMatcher:
                 out.append((start, best, folded[start:best]))
                 last_end = best
         return out
-
 
 
 @lru_cache(maxsize=1)
