@@ -66,6 +66,7 @@ import sqlite_utils
 
 from classifier import places
 from db.project_stage import StageReading, article_stage, fold, project_stage
+from db.schema import open_db
 
 logger = logging.getLogger(__name__)
 
@@ -589,8 +590,6 @@ def _index_articles_alongside(db: sqlite_utils.Database) -> Callable[[], None]:
         return lambda: None
 
     def build() -> None:
-        from db.schema import open_db
-
         other = open_db(path)  # the settings of every dcradar connection (lock wait, WAL)
         try:
             _ensure_fts(other, "articles", ARTICLE_FTS_COLUMNS)
@@ -686,8 +685,6 @@ def ensure_projects(db: sqlite_utils.Database) -> BuildResult | None:
 
 def build_projects_step(db_path: str, run_id: str) -> None:
     """After-crawl step for ``dcradar nightly`` (``AFTER_CRAWL_STEPS``)."""
-    from db.schema import open_db
-
     db = open_db(db_path)
     try:
         result = build_projects(db)
