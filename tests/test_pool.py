@@ -127,6 +127,31 @@ def test_workers_collect_garbage_rarely_and_never_scan_what_they_loaded():
     assert frozen > 1000  # the modules imported before the first page
 
 
+def test_the_fork_server_stops_after_the_last_pool_and_the_next_pool_starts_another():
+    """Stopped when no pool needs it (it would end with this process, after the crawl's
+    output: a caller reading that output waited for it); a later pool gets a new one."""
+    first = StagePool(1, load_tagger=False, load_extractor=False)
+    second = StagePool(1, load_tagger=False, load_extractor=False)
+    try:
+        server = asyncio.run(first.run(os.getppid))
+        assert asyncio.run(second.run(os.getppid)) == server != os.getpid()
+        first.shutdown()
+        time.sleep(0.3)
+        assert _alive(server)  # the second pool's workers still come from it
+    finally:
+        first.shutdown()
+        second.shutdown()
+    deadline = time.monotonic() + 10
+    while _alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(server)
+    third = StagePool(1, load_tagger=False, load_extractor=False)
+    try:
+        assert asyncio.run(third.run(os.getppid)) not in (server, os.getpid())
+    finally:
+        third.shutdown()
+
+
 class FakePool:
     """Tags ``text`` as its upper case; an article whose text is "bad" fails its batch."""
 
