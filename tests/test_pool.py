@@ -77,7 +77,7 @@ def test_a_dead_worker_is_replaced_and_only_its_call_fails():
         with pytest.raises(BrokenProcessPool):
             asyncio.run(pool.run(os._exit, 3))  # kills its worker, then the retry's
         assert asyncio.run(pool.run(os.getpid)) != os.getpid()  # a fresh pool takes over
-        assert pool.restarts == 2
+        assert pool.restarts == 2 and pool.in_flight == 0
     finally:
         pool.shutdown()
 
@@ -155,8 +155,9 @@ def test_the_fork_server_stops_after_the_last_pool_and_the_next_pool_starts_anot
 class FakePool:
     """Tags ``text`` as its upper case; an article whose text is "bad" fails its batch."""
 
-    def __init__(self):
+    def __init__(self, in_flight: int = 1):
         self.calls: list[int] = []
+        self.in_flight = in_flight  # other pages being analysed: more articles to come
 
     async def run(self, fn, items):
         self.calls.append(len(items))
@@ -182,6 +183,15 @@ def test_tags_go_in_batches_and_a_failing_batch_is_retried_one_by_one():
     assert done[0] == {"status": "ok", "result": ({"text": "D"}, [])}
     assert done[1]["status"] == "error" and "bad article" in done[1]["error"]
     assert pool.calls == [2, 1, 1]
+
+
+def test_an_article_is_tagged_at_once_when_nothing_else_is_in_the_pool():
+    """No page in the workers: no article is coming to fill the batch, so it goes now."""
+    pool = FakePool(in_flight=0)
+    batcher = TagBatcher(pool, size=8, wait_s=60)
+    done = asyncio.run(asyncio.wait_for(batcher.tag("a", "", "en"), 10))
+    assert done == {"status": "ok", "result": ({"text": "A"}, [])}
+    assert pool.calls == [1]
 
 
 _POOL_THEN_WAIT = """
