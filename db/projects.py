@@ -377,6 +377,9 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
                 investor_keys.append(key)
         single = len(places_) == 1
         city_terms = {p.city for p in places_ if p.city}
+        # One reading per focus: a place with a city reads the same for each operator of
+        # the article (the city is the focus), and over half the calls were repeats.
+        readings: dict[tuple[tuple[str, ...], tuple[str, ...]], StageReading] = {}
         seen_operators: set[str] = set()
         for raw in dict.fromkeys(operators):
             canonical = aliases.get(name_key(raw), raw)
@@ -388,9 +391,12 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
             seen_operators.add(op_key)
             spellings[op_key][canonical] += 1
             for place in places_:
-                focus = [place.city] if place.city else [raw, canonical]
-                reading = article_stage(row.get("title"), row.get("text"), focus,
-                                        sorted(city_terms - {place.city}))
+                focus = (place.city,) if place.city else (raw, canonical)
+                others = tuple(sorted(city_terms - {place.city}))
+                reading = readings.get((focus, others))
+                if reading is None:
+                    reading = readings[focus, others] = article_stage(
+                        row.get("title"), row.get("text"), focus, others)
                 pid = project_id(op_key, place.country, place.city)
                 project = projects.setdefault(pid, _Project(op_key, place))
                 project.contributions.append(_Contribution(

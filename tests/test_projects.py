@@ -146,6 +146,25 @@ def test_two_spellings_of_one_operator_in_one_article_make_one_link():
         [(rows[0]["project_id"], "u1")]
 
 
+def test_each_operator_of_a_place_without_a_city_gets_its_own_stage():
+    """Without a city the operator is the focus, so one article reads a stage per operator;
+    with a city the reading is the place's, shared by the article's operators."""
+    rows, links, _ = assemble([{
+        "url": "u1", "relevant": 1, "countries": ["KE"], "cities": [], "source": "s",
+        "title": "Kenya's data centre market grows", "published": "2024-01-01",
+        "text": "Alpha Data opened its first data centre in the country last week. "
+                "Beta Cloud plans to build a campus there next year.",
+        "operators": ["Alpha Data", "Beta Cloud"]}])
+    assert {row["operator"]: row["stage"] for row in rows} == \
+        {"Alpha Data": "operational", "Beta Cloud": "planned"}
+    rows, _, _ = assemble([{
+        "url": "u2", "relevant": 1, "countries": ["KE"], "cities": ["Nairobi"], "source": "s",
+        "title": "Nairobi gets a new campus", "published": "2024-01-01",
+        "text": "Alpha Data and Beta Cloud opened a data centre in Nairobi.",
+        "operators": ["Alpha Data", "Beta Cloud"]}])
+    assert [row["stage"] for row in rows] == ["operational", "operational"]
+
+
 def test_articles_without_operator_or_country_make_no_project():
     rows, links, result = assemble([
         {"url": "a", "relevant": 1, "operators": [], "countries": ["NG"], "cities": []},
