@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+from db import schema
 from db.runs import page_run
 from db.schema import open_db
 from db.writes import upsert_article, upsert_page
@@ -19,6 +22,21 @@ def test_schema_is_wal_and_idempotent(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     open_db(tmp_path / "x.db")  # a second open neither fails nor duplicates anything
     assert {"sources", "pages", "articles"} <= set(db.table_names())
+
+
+def test_a_schema_completed_once_is_not_checked_again_but_any_other_is(tmp_path, monkeypatch):
+    open_db(tmp_path / "a.db")
+    calls = []
+    ensure = schema.ensure_schema
+    monkeypatch.setattr(schema, "ensure_schema", lambda db: calls.append(db) or ensure(db))
+    open_db(tmp_path / "a.db")
+    open_db(tmp_path / "b.db")  # a new file: an empty schema
+    assert len(calls) == 1
+    conn = sqlite3.connect(tmp_path / "a.db")
+    conn.execute("DROP INDEX idx_pages_kind")  # what an old or damaged file may lack
+    conn.close()
+    db = open_db(tmp_path / "a.db")
+    assert len(calls) == 2 and "idx_pages_kind" in {i.name for i in db["pages"].indexes}
 
 
 def test_article_text_is_the_last_column(tmp_path):
