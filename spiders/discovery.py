@@ -171,6 +171,18 @@ def feed_links(body: bytes, base_url: str) -> Iterator[Link]:
             yield Link(joined, lastmod=lastmod)
 
 
+def read_feed(body: bytes, base_url: str) -> tuple[list[Link] | None, str | None]:
+    """:func:`feed_links` as a list, or None and why the feed cannot be read.
+
+    What a worker process sends back to the crawl: an exception raised in the
+    worker would read as a failure of the worker, not of the feed.
+    """
+    try:
+        return list(feed_links(body, base_url)), None
+    except Exception as exc:  # hostile or unreadable XML
+        return None, str(exc)
+
+
 def _join(base_url: str, href: str) -> str | None:
     """``urljoin``, or None for a link no URL parser takes (``http://[::1``): one bad link
     must not cost the page, the feed or the sitemap the others."""

@@ -11,7 +11,7 @@ import yaml
 from conftest import SAMPLES
 from parsel import Selector
 from scrapy import Request
-from scrapy.http import HtmlResponse
+from scrapy.http import HtmlResponse, XmlResponse
 
 from pipeline.analyse import ANALYSE_FIELDS, analyse_page
 from pipeline.pool import prepare_page
@@ -113,3 +113,48 @@ def test_the_spider_reads_the_page_itself_when_the_worker_fails(tmp_path):
     assert set(page) == set(ANALYSE_FIELDS) and want_links and extract and stored_hash is None
     [item] = items
     assert item["kind"] == "article" and item["body"] == body and not item.get("prepared")
+
+
+_FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+         b'<item><title>a</title><link>/2024/05/a/</link>'
+         b'<pubDate>Tue, 07 May 2024 10:00:00 GMT</pubDate></item></channel></rss>')
+
+
+class ReadingPool:
+    """A pool that runs the function here, as a worker would."""
+
+    async def run(self, fn, *args):
+        return fn(*args)
+
+
+class BuggyPool:
+    async def run(self, fn, *args):
+        raise RuntimeError("worker bug")
+
+
+@pytest.mark.parametrize("pool", [ReadingPool(), BuggyPool(), None])
+def test_a_feed_is_read_in_a_worker_or_else_here(tmp_path, pool):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"sources": [
+        {"name": "site", "language": "en", "feeds": [f"{BASE}/feed.xml"]}]}))
+    spider = NewsSpider(sources=str(sources))
+    spider.crawler = type("Crawler", (), {"dcradar_pool": pool, "stats": None})()
+    responses = {
+        "good": _FEED,
+        "bad": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "b">]><rss>&a;</rss>',
+    }
+    out = {}
+    for name, body in responses.items():
+        request = Request(f"{BASE}/feed.xml", meta={"source": "site", "hops": 0, "role": "feed"})
+        response = XmlResponse(f"{BASE}/feed.xml", body=body, request=request)
+
+        async def collect(response=response) -> list:
+            return [item async for item in spider.parse_feed(response)]
+
+        out[name] = asyncio.run(collect())
+    item, request = out["good"]
+    assert item["reason"] == "feed" and request.url == f"{BASE}/2024/05/a/"
+    assert request.meta["lastmod"].startswith("2024-05-07")
+    [item] = out["bad"]
+    assert item["reason"].startswith("bad-feed: entity declarations refused")
+
