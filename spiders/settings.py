@@ -42,6 +42,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 1.0
 RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
+    # One download slot per host:port, robots.txt requests included (spiders/middlewares.py).
+    "spiders.middlewares.SiteSlotMiddleware": 90,
     # Scrapy's lets requests that wait for a host's robots.txt through (spiders/middlewares.py).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.RobotsTxtMiddleware": 100,

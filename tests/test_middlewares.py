@@ -8,7 +8,12 @@ from scrapy.http import Response, TextResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from spiders.middlewares import BackoffRetryMiddleware, RobotsTxtMiddleware, retry_after_seconds
+from spiders.middlewares import (
+    BackoffRetryMiddleware,
+    RobotsTxtMiddleware,
+    SiteSlotMiddleware,
+    retry_after_seconds,
+)
 
 
 def test_retry_after_forms():
@@ -64,3 +69,13 @@ def test_requests_waiting_for_robots_txt_all_obey_it():
         return await asyncio.gather(*waiting)
 
     assert asyncio.run(run()) == ["forbidden"] * 4 + ["allowed"]
+
+
+def test_each_site_on_one_ip_gets_its_own_download_slot():
+    mw = SiteSlotMiddleware()
+    robots = [Request(f"http://127.0.0.1:{port}/robots.txt") for port in (8001, 8002)]
+    named = Request("http://127.0.0.1:8001/a/", meta={"download_slot": "chosen"})
+    for request in (*robots, named):
+        assert mw.process_request(request) is None
+    assert [r.meta["download_slot"] for r in robots] == ["127.0.0.1:8001", "127.0.0.1:8002"]
+    assert named.meta["download_slot"] == "chosen"
