@@ -49,6 +49,21 @@ ARTICLES = {
 }
 
 
+#: Fingerprints of schemas :func:`ensure_schema` has completed in this process. A crawl
+#: opens its database several times as it starts (the store, the run records, the
+#: ledger ...), and checking every table, column and index each time was 5-6 ms a call,
+#: while the crawl process is what the first request waits for.
+_COMPLETE_SCHEMAS: set[str] = set()
+
+
+def schema_fingerprint(db: sqlite_utils.Database) -> str:
+    """A hash of every table, index, view and trigger definition in ``db``: equal
+    fingerprints, equal schemas (whatever file or connection they were read from)."""
+    rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
+                      "ORDER BY type, name").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) a dcradar database in WAL mode with the schema in place.
 
@@ -68,21 +83,6 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         ensure_schema(db)
         _COMPLETE_SCHEMAS.add(schema_fingerprint(db))
     return db
-
-
-#: Fingerprints of schemas :func:`ensure_schema` has completed in this process. A crawl
-#: opens its database six times before its first request (the store, the run records,
-#: the ledger ...), and checking every table, column and index each time was 5-6 ms a
-#: call there, while the crawl process is the one thing the first request waits for.
-_COMPLETE_SCHEMAS: set[str] = set()
-
-
-def schema_fingerprint(db: sqlite_utils.Database) -> str:
-    """A hash of every table, index, view and trigger definition in ``db``: equal
-    fingerprints, equal schemas (whatever file or connection they were read from)."""
-    rows = db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
-                      "ORDER BY type, name").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
 def _table(db: sqlite_utils.Database, name: str, columns: dict, pk: str,

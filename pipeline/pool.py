@@ -298,7 +298,7 @@ def _release_fork_server() -> None:
 
     A fork server otherwise lives as long as the process that started it, and
     its own exit is a Python shutdown with the extractor and the model loaded:
-    70 to 100 ms after ``dcradar crawl`` has ended, that a caller reading the
+    70 to 105 ms after ``dcradar crawl`` has ended, that a caller reading the
     crawl's output waits for (the server holds its stdout), on one core. Stopped
     when the crawl's workers are done, it ends beside the projects rebuild. A
     pool started meanwhile waits for the lock and then starts a new server.
@@ -315,7 +315,7 @@ def _release_fork_server() -> None:
         return
 
     def stop_unused() -> None:
-        with _fork_server_pools_lock:
+        with _fork_server_pools_lock, contextlib.suppress(OSError):  # gone already
             if not _fork_server_pools:
                 stop()  # closes the pipe the server watches, and waits for it to exit
 
