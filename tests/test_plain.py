@@ -71,6 +71,30 @@ def test_the_shipped_plain_file_predicts_as_the_model_file(cands) -> None:
     assert plain.thresholds == model.thresholds and plain.known == model.known
 
 
+def test_terms_sharing_a_column_are_summed_and_no_terms_score_as_scikit_learn() -> None:
+    """Terms are hashed once each and their counts summed per column: 7 columns for the
+    12 terms (repeated, so columns get counts above 1) must give the model's scores, and a
+    document with no terms (an empty body) the same scores as scikit-learn's too."""
+    model = load_model()
+    plain = load_plain()
+    part = plain.parts["relevance"]
+    small = type(part)(coef=part.coef[:7], intercept=part.intercept, classes=part.classes,
+                       analyzer=part.analyzer, n_features=7, idf=None,
+                       sublinear_tf=part.sublinear_tf, norm=part.norm)
+    columns, values = small._row(TERMS * 3 + TERMS[:4])
+    assert list(columns) == sorted(set(columns)) and len(columns) <= 7
+    expected = np.zeros(7)
+    for term in TERMS * 3 + TERMS[:4]:
+        expected[hashed_column(term, 7)] += 1
+    if small.sublinear_tf:
+        expected[expected > 0] = np.log(expected[expected > 0]) + 1
+    expected /= np.sqrt(expected @ expected) if small.norm == "l2" else 1
+    np.testing.assert_allclose(values, expected[columns], rtol=1e-12)
+    empty = [[]]
+    np.testing.assert_allclose(part.predict_proba(empty), model.relevance.predict_proba(empty),
+                               rtol=1e-10, atol=1e-12)
+
+
 def test_tags_from_the_plain_file_equal_the_model_files(docs) -> None:
     items = [(d.body, d.title, d.language) for d in docs]
     assert Tagger().tag_many(items) == Tagger(load_model()).tag_many(items)
