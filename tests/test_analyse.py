@@ -157,4 +157,3 @@ def test_a_feed_is_read_in_a_worker_or_else_here(tmp_path, pool):
     assert request.meta["lastmod"].startswith("2024-05-07")
     [item] = out["bad"]
     assert item["reason"].startswith("bad-feed: entity declarations refused")
-

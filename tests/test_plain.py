@@ -72,9 +72,10 @@ def test_the_shipped_plain_file_predicts_as_the_model_file(cands) -> None:
 
 
 def test_terms_sharing_a_column_are_summed_and_no_terms_score_as_scikit_learn() -> None:
-    """Terms are hashed once each and their counts summed per column: 7 columns for the
-    12 terms (repeated, so columns get counts above 1) must give the model's scores, and a
-    document with no terms (an empty body) the same scores as scikit-learn's too."""
+    """Terms are hashed once each and their counts summed per column: with 7 columns for
+    the 12 terms (each repeated, so that columns get counts above 1) a row holds those sums,
+    after the part's own tf and norm; and a document with no terms (an empty body) scores
+    as scikit-learn's model does."""
     model = load_model()
     plain = load_plain()
     part = plain.parts["relevance"]
