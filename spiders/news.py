@@ -248,6 +248,11 @@ class NewsSpider(scrapy.Spider):
                                           lastmod=link.lastmod):
                 yield request
 
+    def _pool(self) -> Any:
+        """The crawl's worker processes (:mod:`pipeline.pool`), or None: none started, or
+        no crawler at all (a spider built in a test)."""
+        return getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
+
     async def _read_feed(self, response: Response) -> tuple[list[Link] | None, str | None]:
         """:func:`spiders.discovery.read_feed`, in a worker process when the crawl has them.
 
@@ -256,7 +261,7 @@ class NewsSpider(scrapy.Spider):
         its feeds first, while its workers wait for the first article. When the
         worker fails, this process reads the feed.
         """
-        pool = getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
+        pool = self._pool()
         if pool is not None:
             try:
                 return await pool.run(read_feed, response.body, response.url)
@@ -352,7 +357,7 @@ class NewsSpider(scrapy.Spider):
         and extracts it too when it is an article, so that the page is parsed once and not
         in this process; without them, or for a page the worker cannot read, here.
         """
-        pool = getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
+        pool = self._pool()
         if pool is not None:
             # Here, not at the top: it imports trafilatura, which a scale-out worker
             # (no pool: it pushes raw pages to the writer) never needs.
