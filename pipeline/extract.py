@@ -42,9 +42,13 @@ try:  # the loader trafilatura uses itself: same repairs, same parser settings
 except ImportError:  # pragma: no cover - older/newer layouts
     _load_html = None
 try:  # the container patterns trafilatura looks for first
-    from trafilatura.xpaths import BODY_XPATH as _BODY_XPATH
+    from trafilatura.xpaths import BODY_XPATH
 except ImportError:  # pragma: no cover
-    _BODY_XPATH = None
+    _BODY_CHECKS = None
+else:
+    # Asked only whether one matches, so in any order: the plain ones ("(.//article)[1]")
+    # first, then those that run a regex on the class and id of every element.
+    _BODY_CHECKS = sorted(BODY_XPATH, key=lambda expr: "re:" in expr.path)
 
 logger = logging.getLogger(__name__)
 
@@ -523,10 +527,10 @@ def _mark_container(tree: HtmlElement) -> None:
     paragraphs, which drops every sub-heading. Marking the container we found
     with itemprop=articleBody, the schema.org way, makes it take its normal path.
     """
-    if _BODY_XPATH is None:
+    if _BODY_CHECKS is None:
         return
     try:
-        if any(expr(tree) for expr in _BODY_XPATH):
+        if any(expr(tree) for expr in _BODY_CHECKS):
             return
     except Exception:
         return
