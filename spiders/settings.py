@@ -90,6 +90,9 @@ DCRADAR_DB = "dcradar.db"
 # Extraction and tagging run in this many worker processes, off the crawl's event loop
 # (pipeline/pool.py); None: one per CPU the crawl may use; 0: inline, in the crawl process.
 DCRADAR_WORKERS = None
+# The workers run this much nicer than the crawl process, which feeds them all (pipeline/pool.py,
+# WORKER_NICE); 0: the same priority.
+DCRADAR_WORKER_NICE = 10
 # Nightly crawls: resume an interrupted run of the same sources (false: start afresh),
 # send conditional requests for stored pages, flush run counters this often, and flag
 # a source when more than this share of its URLs ended in errors.

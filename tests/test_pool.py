@@ -102,6 +102,42 @@ def test_workers_are_forked_with_the_extractor_and_the_model_loaded():
     assert extractor and tagger
 
 
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def test_workers_run_nicer_than_the_process_that_feeds_them():
+    """The crawl process feeds both workers: it goes first when it has work (WORKER_NICE)."""
+    ours = os.nice(0)
+    for nice in (3, 0):
+        pool = StagePool(1, load_tagger=False, load_extractor=False, nice=nice)
+        try:
+            theirs = asyncio.run(pool.run(_niceness))
+        finally:
+            pool.shutdown()
+        assert theirs == min(ours + nice, 19)
+
+
+def test_the_crawl_setting_sets_how_nice_the_workers_are(monkeypatch):
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+    from scrapy.utils import asyncio as scrapy_asyncio
+
+    from pipeline.pool import release_pool, shared_pool
+
+    monkeypatch.setattr(scrapy_asyncio, "is_asyncio_available", lambda: True)
+    crawler = SimpleNamespace(settings=Settings(
+        {"DCRADAR_WORKERS": 1, "DCRADAR_WORKER_NICE": 2, "DCRADAR_TAG": False}))
+    pool = shared_pool(crawler)
+    try:
+        assert pool.nice == 2
+        assert asyncio.run(pool.run(_niceness)) == min(os.nice(0) + 2, 19)
+    finally:
+        release_pool(crawler)
+    assert crawler.dcradar_pool is None
+
+
 def test_workers_are_spawned_when_no_fork_server_can_start(monkeypatch):
     from multiprocessing import forkserver
 
