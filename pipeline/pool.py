@@ -76,9 +76,10 @@ HTML_GZ_LEVEL = 1
 #: results and stores them. The kernel's fair share gave it a third of two cores
 #: just when it had the most to do (a burst of responses, a commit), and then both
 #: workers waited for it. At a lower priority the workers take what it leaves: on
-#: the 1k benchmark mirror, crawls 1.5-2.9 % shorter (medians of three batches of
-#: five or six interleaved crawls), the store's CPU 0.96 -> 0.79 ms a page. A
-#: nightly crawl's workers also give way to whatever else the machine serves.
+#: the 1k benchmark mirror, crawls 1-3 % shorter than at the same priority (medians
+#: of interleaved crawls, five batches; benchmarks/RESULTS.md), the store's CPU
+#: 0.96 -> 0.79 ms a page. The workers also give way to whatever else the machine
+#: serves. ``dcradar retag``'s workers, fed by its own process, run so too.
 WORKER_NICE = 10
 #: prctl(2) option: a signal for this process when its parent dies (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
