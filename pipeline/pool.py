@@ -76,8 +76,8 @@ HTML_GZ_LEVEL = 1
 #: results and stores them. The kernel's fair share gave it a third of two cores
 #: just when it had the most to do (a burst of responses, a commit), and then both
 #: workers waited for it. At a lower priority the workers take what it leaves: on
-#: the 1k benchmark mirror, crawls 1-3 % shorter than at the same priority (medians
-#: of interleaved crawls, five batches; benchmarks/RESULTS.md), the store's CPU
+#: the 1k benchmark mirror, crawls 1-3 % shorter in four batches of five (medians of
+#: interleaved crawls; benchmarks/RESULTS.md), the store's CPU
 #: 0.96 -> 0.79 ms a page. The workers also give way to whatever else the machine
 #: serves. ``dcradar retag``'s workers, fed by its own process, run so too.
 WORKER_NICE = 10
