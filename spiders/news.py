@@ -12,7 +12,7 @@ the order pages are parsed in (:mod:`spiders.frontier`).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any
@@ -253,6 +253,21 @@ class NewsSpider(scrapy.Spider):
         no crawler at all (a spider built in a test)."""
         return getattr(self.crawler, "dcradar_pool", None) if hasattr(self, "crawler") else None
 
+    async def _in_worker(self, doing: str, url: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in one of the crawl's workers, or None: no workers, or the worker
+        failed (logged). On None the caller does the work in this process: a failing
+        worker must not lose the page or the feed."""
+        pool = self._pool()
+        if pool is None:
+            return None
+        try:
+            return await pool.run(fn, *args)
+        except BrokenProcessPool:
+            logger.error("%s %s killed its worker process twice; reading it here", doing, url)
+        except Exception:  # a bug in the worker
+            logger.exception("%s %s in a worker failed; reading it here", doing, url)
+        return None
+
     async def _read_feed(self, response: Response) -> tuple[list[Link] | None, str | None]:
         """:func:`spiders.discovery.read_feed`, in a worker process when the crawl has them.
 
@@ -261,17 +276,9 @@ class NewsSpider(scrapy.Spider):
         its feeds first, while its workers wait for the first article. When the
         worker fails, this process reads the feed.
         """
-        pool = self._pool()
-        if pool is not None:
-            try:
-                return await pool.run(read_feed, response.body, response.url)
-            except BrokenProcessPool:
-                logger.error("reading the feed %s killed its worker process twice; reading "
-                             "it here", response.url)
-            except Exception:  # a bug in the worker must not lose the feed
-                logger.exception("reading the feed %s in a worker failed; reading it here",
-                                 response.url)
-        return read_feed(response.body, response.url)
+        done = await self._in_worker("reading the feed", response.url, read_feed,
+                                     response.body, response.url)
+        return done if done is not None else read_feed(response.body, response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         source = self.sources[response.meta["source"]]
@@ -357,8 +364,7 @@ class NewsSpider(scrapy.Spider):
         and extracts it too when it is an article, so that the page is parsed once and not
         in this process; without them, or for a page the worker cannot read, here.
         """
-        pool = self._pool()
-        if pool is not None:
+        if self._pool() is not None:
             # Here, not at the top: it imports trafilatura, which a scale-out worker
             # (no pool: it pushes raw pages to the writer) never needs.
             from pipeline.analyse import analyse_page
@@ -370,16 +376,9 @@ class NewsSpider(scrapy.Spider):
                     "prune_xpaths": list(self.sources[meta["source"]].prune_xpaths)}
             # A stored-body response (resume, 304, lastmod) is revalidated, not extracted.
             extract = by_pattern is not False and not meta.get(REVALIDATED)
-            try:
-                done = await pool.run(analyse_page, page, want_links, extract,
-                                      meta.get(STORED_HASH))
-            except BrokenProcessPool:
-                logger.error("analysing %s killed its worker process twice; reading it here",
-                             response.url)
-            except Exception:  # a bug in the worker must not lose the page: read it here
-                logger.exception("analysing %s in a worker failed; reading it here",
-                                 response.url)
-            else:
+            done = await self._in_worker("analysing", response.url, analyse_page, page,
+                                         want_links, extract, meta.get(STORED_HASH))
+            if done is not None:
                 for stage, seconds in done.pop("cpu").items():
                     add_cpu(self.crawler, stage, seconds)
                 if done["status"] != "unread":
