@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,13 @@ import time
 from pathlib import Path
 
 import click
+
+# Before anything imports numpy (sqlite-utils does, in every dcradar process): OpenBLAS
+# otherwise starts a thread per core that spins 50 ms at import, in the crawl process
+# and in its workers' fork server, both at start-up when both cores are busy. Tagging's
+# dot products are far too small for BLAS threads; the worker processes are the
+# parallelism. A value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 SAMPLE_SITES = Path(__file__).resolve().parent.parent / "spiders" / "sample_sites"
 DEMO_PORT_BASE = 8701
