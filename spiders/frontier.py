@@ -24,6 +24,7 @@ interleave inside it.
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterable
@@ -81,11 +82,20 @@ class Frontier(Protocol):
 
 
 class MemoryFrontier:
-    """Frontier state of a single-process crawl."""
+    """Frontier state of a single-process crawl.
+
+    A parsed page's links are kept as a tuple of interned URL strings (one copy
+    of each URL, however many pages link to it) and the positions of the
+    pagination links among them. Compressed instead (:func:`encode_links`, what
+    Redis stores) they took more of the crawl's one event-loop thread and more
+    memory: on the 1k benchmark mirror's pages (26 links each), 35 against 6
+    microseconds and 790 against 430 bytes a page, strings and dict entries
+    included.
+    """
 
     def __init__(self) -> None:
         self.dist: dict[str, int] = {}
-        self.links: dict[str, bytes] = {}
+        self.links: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self.budget: Counter[str] = Counter()
 
     def offer(self, source: str, url: str, dist: int,
@@ -99,16 +109,20 @@ class MemoryFrontier:
             return NEW, None
         if dist < known:
             self.dist[url] = dist
-            blob = self.links.get(url)
-            return IMPROVED, decode_links(blob) if blob is not None else None
+            kept = self.links.get(url)
+            if kept is None:
+                return IMPROVED, None
+            targets, pagination = kept
+            return IMPROVED, [(u, i in pagination) for i, u in enumerate(targets)]
         return KNOWN, None
 
     def parsed(self, urls: list[str], dist: int, links: list[tuple[str, bool]]) -> int:
         best = min([dist, *(self.dist[u] for u in urls if u in self.dist)])
-        blob = encode_links(links)
+        kept = (tuple(map(sys.intern, [u for u, _ in links])),
+                tuple(i for i, (_, paginated) in enumerate(links) if paginated))
         for url in urls:
             self.dist[url] = best
-            self.links[url] = blob
+            self.links[url] = kept
         return best
 
 
