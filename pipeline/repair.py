@@ -48,8 +48,14 @@ def repair_html(text: str, beginning: str) -> str:
         return _trafilatura_repair(text, beginning)
     # libxml2 misreads a doctype that holds a slash
     if "doctype" in beginning:
-        firstline, _, rest = text.partition("\n")
-        text = DOCTYPE_TAG.sub("", firstline, count=1) + "\n" + rest
+        end = text.find("\n")
+        if end == -1:  # trafilatura's partition of the page then adds a line break
+            text = DOCTYPE_TAG.sub("", text, count=1) + "\n"
+        else:  # the page is copied only when its first line changes (it rarely does)
+            firstline = text[:end]
+            kept = DOCTYPE_TAG.sub("", firstline, count=1)
+            if kept != firstline:
+                text = kept + text[end:]
     # a self-closing <html/> in the first lines
     for line in text[:4096].splitlines()[:4]:
         if "<html" in line and line.endswith("/>"):

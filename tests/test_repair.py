@@ -34,3 +34,10 @@ def test_forbidden_chars() -> None:
     for bad in ("\x00", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"):
         assert has_forbidden_chars(f"text{bad}text")
     assert not has_forbidden_chars("lone surrogate \ud800 is not among them")
+
+
+def test_a_clean_page_is_returned_as_it_is_not_copied() -> None:
+    """The usual page (a doctype without a slash, no forbidden characters) needs no repair:
+    rebuilding it from its first line and the rest copied the whole page every time."""
+    page = PAGES[0] + " " * 100_000
+    assert repair_html(page, page[:50].lower()) is page
