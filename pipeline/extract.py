@@ -118,12 +118,17 @@ def decode(data: str | bytes, encoding: str | None = None) -> str | None:
     return decoded[0] if decoded else None
 
 
+#: What a text page hardly holds: control characters other than tab, line breaks and form
+#: feed, and the replacement character a failed decoding leaves.
+_BINARY_CHARS = (*(chr(i) for i in range(32) if chr(i) not in "\t\n\r\f"), "\ufffd")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:2048]
     if not sample:
         return True
-    bad = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
-    return bad > 0.05 * len(sample)
+    # One C-level count per character: a Python loop over the sample took twice as long.
+    return sum(map(sample.count, _BINARY_CHARS)) > 0.05 * len(sample)
 
 
 def _html_parser() -> lxml.html.HTMLParser:
@@ -560,7 +565,7 @@ def parse_html(text: str) -> HtmlElement | None:
     page analysis, :mod:`pipeline.analyse`) parses once here and hands the
     tree to :func:`extract`.
     """
-    if not text or not text.strip() or _looks_binary(text):
+    if not text or text.isspace() or _looks_binary(text):  # isspace: strip() copies the page
         return None
     return _parse(text)
 

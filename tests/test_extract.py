@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from article_text import EN, FR
 
-from pipeline.extract import Extracted, decode, extract, guess_language
+from pipeline.extract import Extracted, decode, extract, guess_language, parse_html
 
 URL = "https://news.example.com/2024/03/lagos-data-centre/"
 
@@ -357,3 +357,19 @@ def test_sample_pages_parse_as_trafilaturas_loader_does():
     for file in files:
         text = file.read_text(encoding="utf-8")
         assert etree.tostring(_parse(text)) == etree.tostring(load_html(text)), file
+
+
+@pytest.mark.parametrize(("noise", "parsed"), [(0, True), (50, True), (102, True), (103, False),
+                                              (400, False)])
+def test_a_page_whose_start_is_over_5_percent_control_characters_is_not_parsed(noise, parsed):
+    """Binary data decoded as text: control characters (not tab, line breaks or form feed)
+    and replacement characters in the first 2,048 characters, over 5 % of them."""
+    filler = "<p>" + "Data centre news. " * 200 + "</p>"
+    bad = ("\x00\x07\x1b\ufffd" * 200)[:noise]
+    page = f"<html><body>{bad}{filler}</body></html>"
+    assert (parse_html(page) is not None) is parsed
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t \r\n", "\u00a0\u2003\n"])
+def test_empty_or_blank_text_is_not_parsed(text):
+    assert parse_html(text) is None
