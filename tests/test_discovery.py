@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
+from urllib.parse import urljoin
 
 import pytest
 from parsel import Selector
 
-from spiders.discovery import feed_links, maybe_gunzip, page_links, sitemap_links
+from spiders.discovery import _join, _root, feed_links, maybe_gunzip, page_links, sitemap_links
 
 BASE = "http://127.0.0.1:9"
 
@@ -88,3 +89,24 @@ def test_a_link_no_url_parser_takes_costs_only_itself():
     urlset = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
               b"<url><loc>//[::1/x</loc></url><url><loc>/y/</loc></url></urlset>")
     assert [link.url for link in sitemap_links(urlset, BASE)] == [BASE + "/y/"]
+
+
+ROOTED = ["/", "/news", "/news/", "/news/a-story", "/a/b/c.html", "/a?x=1&y=2", "/a/?x=1",
+          "/a?x=1?y", "/é/ü?q=ç", "/a%20b", "/a\\b", "/a\x7fb",
+          # what urljoin rewrites: these take its own path
+          "//cdn.example.org/x", "/a//b", "/./a", "/a/./b", "/a/../b", "/a/..", "/a/.",
+          "/.well-known/x", "/a;p", "/a;p?q", "/a#", "/a#frag", "/a?", "/a?#f", "/a\tb",
+          "/a\nb", "/a\rb", "/a b", "/a\x00", "/a\x1f", "/?", "/#"]
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8000/news/x?page=2#top", "HTTPS://Example.ORG",
+                                  "https://user@example.org:8443/a/b/", "http://[::1]:8080/p"])
+@pytest.mark.parametrize("href", ROOTED)
+def test_a_root_relative_link_joins_as_urljoin_joins_it(base, href):
+    assert _join(base, href, _root(base)) == urljoin(base, href)
+
+
+def test_links_of_a_page_without_an_http_base_go_through_urljoin():
+    assert _root("file:///tmp/page.html") is None
+    assert _root("http://[::1/x") is None
+    assert _join("file:///tmp/page.html", "/a", None) == "file:///a"
