@@ -249,14 +249,21 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
     """
     # Plain lxml per anchor, and each ancestor judged once (``in_pager``): a real page has
     # hundreds of links, and XPath queries per link (or one ``//*[contains(@class ...)]``
-    # over the page) cost more than parsing it. rel="next" is read off the same anchors:
-    # an XPath for it went through the whole page once more (a sixth of the link walk).
-    root = sel.root
-    anchors = [a for a in root.iter("a") if a.get("href") is not None]
-    next_hrefs = root.xpath('//link[@rel="next"]/@href')
+    # over the page) cost more than parsing it. rel="next" is read off the same walk: the
+    # anchors' own, and <link rel="next"> (an XPath for those went through the whole page
+    # once more: 0.2 of the link walk's 0.7 ms a page on the benchmark's pages).
+    anchors, next_hrefs = [], []
+    for element in sel.root.iter("a", "link"):
+        href = element.get("href")
+        if href is None:
+            continue
+        if element.tag == "a":
+            anchors.append(element)
+        elif element.get("rel") == "next":
+            next_hrefs.append(href)
     next_hrefs += [a.get("href") for a in anchors if " next " in f" {a.get('rel', '')} "]
-    root = _root(base_url)
-    next_urls = {_join(base_url, h, root) for h in next_hrefs}
+    site_root = _root(base_url)
+    next_urls = {_join(base_url, h, site_root) for h in next_hrefs}
     next_urls.discard(None)
     for url in next_urls:
         yield Link(url, is_pagination=True)
@@ -269,7 +276,7 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
             continue
         url = joined.get(href, False)
         if url is False:
-            url = joined[href] = _join(base_url, href, root)
+            url = joined[href] = _join(base_url, href, site_root)
         if url is None or url in next_urls:
             continue
         paginated = bool(_PAGE_PARAM.search(url))
