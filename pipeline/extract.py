@@ -22,7 +22,7 @@ import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -186,10 +186,25 @@ def _norm(text: str | None) -> str:
     return _WS.sub(" ", html_lib.unescape(text or "")).strip()
 
 
-def _meta(tree: HtmlElement) -> dict[str, str]:
+#: The elements the metadata is read from, found in one walk of the tree: a walk visits
+#: every node whatever tags it looks for. One each for the meta, script and h1 elements,
+#: and the h1 again for the headlines, took 0.21-0.22 ms a page where this takes 0.18
+#: (300 article pages of the 1k benchmark mirror, each freshly parsed).
+_METADATA_TAGS = ("meta", "script", "h1")
+
+
+def _metadata_elements(tree: HtmlElement) -> dict[str, list[HtmlElement]]:
+    """The page's :data:`_METADATA_TAGS` elements by tag, each list in document order."""
+    found: dict[str, list[HtmlElement]] = {tag: [] for tag in _METADATA_TAGS}
+    for el in tree.iter(*_METADATA_TAGS):
+        found[el.tag].append(el)
+    return found
+
+
+def _meta(metas: Iterable[HtmlElement]) -> dict[str, str]:
     """First content of every <meta name|property|itemprop>, keys lower-cased."""
     out: dict[str, str] = {}
-    for el in tree.iter("meta"):
+    for el in metas:
         key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
         content = el.get("content")
         if key and content and content.strip():
@@ -197,8 +212,8 @@ def _meta(tree: HtmlElement) -> dict[str, str]:
     return out
 
 
-def _jsonld_objects(tree: HtmlElement) -> list[dict]:
-    """Every JSON-LD object of the page, @graph and lists flattened."""
+def _jsonld_objects(scripts: Iterable[HtmlElement]) -> list[dict]:
+    """Every JSON-LD object of the page's ``scripts``, @graph and lists flattened."""
     objects: list[dict] = []
 
     def walk(node: object, depth: int = 0) -> None:
@@ -212,7 +227,7 @@ def _jsonld_objects(tree: HtmlElement) -> list[dict]:
             if "@graph" in node:
                 walk(node["@graph"], depth + 1)
 
-    for script in tree.iter("script"):
+    for script in scripts:
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
         raw = script.text.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
@@ -369,12 +384,13 @@ def _key(text: str) -> str:
 
 
 def _title(tree: HtmlElement, meta: dict[str, str], articles: list[dict],
-           objects: list[dict]) -> str | None:
+           objects: list[dict], h1s: list[str]) -> str | None:
     """The headline as the page shows it.
 
     The visible <h1> is the headline, but pages also carry logo or section
     h1s; the structured titles (JSON-LD headline, og:title) say which h1 is
-    the headline, and stand in when no h1 matches them.
+    the headline, and stand in when no h1 matches them. ``h1s``: the texts of
+    the page's h1 elements, normalized (:func:`_norm`), in document order.
     """
     sites = _site_names(meta, objects)
     site_keys = {_key(s) for s in sites}
@@ -390,7 +406,6 @@ def _title(tree: HtmlElement, meta: dict[str, str], articles: list[dict],
             metas.append(_norm(obj["name"]))
     metas = [_strip_site(t, sites) for t in metas]
     metas = [t for t in metas if t and _key(t) not in site_keys]
-    h1s = [_norm(h.text_content()) for h in tree.iter("h1")]
     h1s = [h for h in h1s if 0 < len(h) <= 400 and _key(h) not in site_keys]
     if metas and h1s:
         # the h1 that shares most words with a structured title ("Opinion | X" vs "X",
@@ -595,15 +610,17 @@ def _extract(html: str | bytes, url: str, prune_xpaths: Sequence[str], default_l
     if tree is None:
         return None
     url = url or ""
-    meta = _meta(tree)
-    objects = _jsonld_objects(tree)
+    elements = _metadata_elements(tree)
+    meta = _meta(elements["meta"])
+    objects = _jsonld_objects(elements["script"])
     articles = _article_objects(objects)
-    title = _title(tree, meta, articles, objects)
+    h1s = [_norm(h.text_content()) for h in elements["h1"]]
+    title = _title(tree, meta, articles, objects, h1s)
     published = _published(tree, meta, articles, url)
     author = _author(tree, meta, articles)
     canonical = _canonical(tree, meta, url)
 
-    headlines = [title or "", *(_norm(h.text_content()) for h in tree.iter("h1"))]
+    headlines = [title or "", *h1s]
     clean_tree(tree, prune_xpaths)
     people = _people(meta, articles, objects)
     paragraphs = clean_paragraphs(_main_text(tree, url), headlines, people)
