@@ -253,34 +253,38 @@ def page_links(sel: Selector, base_url: str) -> Iterator[Link]:
     # over the page) cost more than parsing it. rel="next" is read off the same walk: the
     # anchors' own, and <link rel="next"> (an XPath for those went through the whole page
     # once more: 0.2 of the link walk's 0.7 ms a page on the benchmark's pages).
-    anchors, next_hrefs = [], []
+    anchors: list[tuple[Any, str]] = []
+    next_hrefs: list[str] = []
     for element in sel.root.iter("a", "link"):
         href = element.get("href")
         if href is None:
             continue
         if element.tag == "a":
-            anchors.append(element)
+            anchors.append((element, href))
         elif element.get("rel") == "next":
             next_hrefs.append(href)
-    next_hrefs += [a.get("href") for a in anchors if " next " in f" {a.get('rel', '')} "]
+    next_hrefs += [href for a, href in anchors if " next " in f" {a.get('rel', '')} "]
     site_root = _root(base_url)
     next_urls = {_join(base_url, h, site_root) for h in next_hrefs}
     next_urls.discard(None)
     for url in next_urls:
         yield Link(url, is_pagination=True)
     pagers: dict[Any, bool] = {}
-    joined: dict[str, str | None] = {}
+    # Per distinct href (menus repeat them): its URL, and whether the URL itself says
+    # it is a page of a listing; None for a link no URL parser takes.
+    joined: dict[str, tuple[str, bool] | None] = {}
     seen: set[tuple[str, bool]] = set()
-    for anchor in anchors:
-        href = (anchor.get("href") or "").strip()
+    for anchor, raw in anchors:
+        href = raw.strip()
         if not href or href.startswith(("#", "mailto:", "javascript:", "tel:", "data:", "file:")):
             continue
-        url = joined.get(href, False)
-        if url is False:
-            url = joined[href] = _join(base_url, href, site_root)
-        if url is None or url in next_urls:
+        known = joined.get(href, False)
+        if known is False:
+            url = _join(base_url, href, site_root)
+            known = joined[href] = None if url is None else (url, bool(_PAGE_PARAM.search(url)))
+        if known is None or known[0] in next_urls:
             continue
-        paginated = bool(_PAGE_PARAM.search(url))
+        url, paginated = known
         if not paginated and _in_pager(anchor, pagers):
             text = _XPATH_SPACE.sub(" ", anchor.xpath("string(.)")).strip(" ")  # normalize-space
             paginated = bool(_NEXT_TEXT.match(text))
