@@ -185,6 +185,11 @@ def _figure_candidates(doc: Doc, figures, kind: str) -> list[Candidate]:
     return out
 
 
+#: The cue class (:mod:`classifier.cues`) of data-centre words, which the document features
+#: count by sentence.
+DC_CUE = "dc"
+
+
 def doc_candidates(doc: Doc) -> DocCandidates:
     """All candidates of one document (computed lazily)."""
     return DocCandidates(doc)
@@ -205,7 +210,7 @@ def _doc_features(doc: Doc, matches) -> dict[str, float]:
     dc_af = dc_other = 0
     for idx, ms in by_sentence.items():
         african = any(places.is_african(m.code) for m in ms)
-        if "dc" in doc.sentence_cues[idx]:
+        if DC_CUE in doc.sentence_cues[idx]:
             dc_af += african
             dc_other += not african
         for m in ms:
@@ -214,7 +219,7 @@ def _doc_features(doc: Doc, matches) -> dict[str, float]:
             f["title_africa" if african else "title_elsewhere"] = 1.0
         elif idx <= 2:
             f["lead_africa" if african else "lead_elsewhere"] = 1.0
-    dc_sentences = sum(1 for cues in doc.sentence_cues if "dc" in cues)
+    dc_sentences = sum(1 for cues in doc.sentence_cues if DC_CUE in cues)
     f[f"dc_sentences={min(dc_sentences, 4)}"] = 1.0
     f[f"dc_africa={min(dc_af, 3)}"] = 1.0
     f[f"dc_elsewhere={min(dc_other, 3)}"] = 1.0
@@ -225,7 +230,23 @@ def _doc_features(doc: Doc, matches) -> dict[str, float]:
         f["africa_share"] = african / sum(counts.values())
     else:
         f["no_place"] = 1.0
-    if "dc" in doc.sentence_cues[0] if doc.sentences and doc.title else False:
+    if DC_CUE in doc.sentence_cues[0] if doc.sentences and doc.title else False:
         f["title_dc"] = 1.0
     return f
 
+
+
+def features_without_cue() -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """What :func:`_doc_features` gives a document in which no sentence has a data-centre
+    cue (:data:`DC_CUE`): the features every such document gets, with their values, and
+    those it may get, with their ranges. Nothing else.
+
+    A linear score over these features can then be bounded for such a document
+    without reading it (:meth:`classifier.predict.Predictor.relevance_scores`);
+    ``tests/test_candidates.py`` holds every corpus document to this.
+    """
+    fixed = {"dc_sentences=0": 1.0, "dc_africa=0": 1.0, "dc_elsewhere=0": 1.0}
+    free = dict.fromkeys(("title_africa", "title_elsewhere", "lead_africa", "lead_elsewhere",
+                          "top_country_africa", "top_country_elsewhere", "no_place",
+                          "africa_share"), (0.0, 1.0))
+    return fixed, free

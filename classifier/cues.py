@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from classifier.text import strip_accents, words
 
@@ -133,3 +134,22 @@ def cue_occurrences(normalized: str, starts: Iterable[int], words: Iterable[str]
 def cue_names(text: str) -> set[str]:
     """Names of the cue classes present in ``text``."""
     return cues_in(normalized_words(text))
+
+
+@cache
+def _possible(name: str) -> re.Pattern[str]:
+    # Each part's words in order, with anything but word characters between them.
+    return re.compile("|".join(r"\W*".join(map(re.escape, part.split())) for part in CUES[name]))
+
+
+def cue_possible(text: str, name: str) -> bool:
+    """False when no run of ``text``'s words can hold cue ``name``; one regex search.
+
+    A part is found among the normalized words (:func:`cue_occurrences`), and
+    those are pieces of the accent-free lower-case text with only non-word
+    characters between them (the tokenizer leaves no word character out). So
+    wherever a part occurs, its words occur in that text in order, separated
+    by non-word characters only, which this looks for without tokenizing:
+    True may still have no cue, False has none.
+    """
+    return _possible(name).search(strip_accents(text).lower()) is not None

@@ -8,7 +8,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from classifier.candidates import doc_candidates
+from classifier.candidates import DC_CUE, doc_candidates
+from classifier.cues import cue_possible
 from classifier.document import Doc
 from classifier.predict import Predictor, stack_row
 from classifier.tagger import load_predictor
@@ -86,5 +87,46 @@ def test_without_a_text_feature_the_stack_decides_alone(predictor, cands, monkey
     seen = _counting_text_model(alone, monkeypatch)
     scores = alone.relevance_scores(cands)
     rows = [{k: v for k, v in stack_row(0.0, c).items() if k != "text_p"} for c in cands]
-    np.testing.assert_allclose(scores, stack.predict_proba(rows)[:, 1], rtol=1e-12)
-    assert sum(seen) == int(np.sum(scores >= alone.thresholds["relevant"] - 1e-9))
+    exact = stack.predict_proba(rows)[:, 1]
+    threshold = alone.thresholds["relevant"]
+    assert list(scores >= threshold) == list(exact >= threshold)
+    read = [cue_possible(c.doc.text, DC_CUE) for c in cands]
+    np.testing.assert_allclose(scores[read], exact[read], rtol=1e-12)
+    assert np.all(scores >= exact - 1e-12)
+    assert sum(seen) == int(np.sum(scores >= threshold - 1e-9))
+
+
+def _fresh(cands):
+    return [doc_candidates(Doc(c.doc.body, c.doc.title, c.doc.language)) for c in cands]
+
+
+def test_articles_without_a_data_centre_word_are_not_read(predictor, cands):
+    bound = predictor._no_cue_bound()
+    assert bound is not None and bound < predictor.thresholds["relevant"]
+    fresh = _fresh(cands)
+    scores = predictor.relevance_scores(fresh)
+    unread = [i for i, c in enumerate(fresh) if "doc_features" not in c.__dict__]
+    # Some articles were decided from the regex search alone: their words, sentences and
+    # places were never worked out.
+    assert unread
+    assert all("sentences" not in fresh[i].doc.__dict__ for i in unread)
+    assert unread == [i for i, c in enumerate(fresh) if not cue_possible(c.doc.text, DC_CUE)]
+    # None of them has a data-centre cue, and each got the bound, above its exact score.
+    assert not any(DC_CUE in cues for i in unread for cues in fresh[i].doc.sentence_cues)
+    exact = _every_model_run(predictor, cands)
+    assert np.all(scores[unread] == bound)
+    assert np.all(exact[unread] <= bound + 1e-12)
+    threshold = predictor.thresholds["relevant"]
+    assert list(scores >= threshold) == list(exact >= threshold)
+
+
+def test_a_bound_above_the_threshold_reads_every_article(predictor, cands, monkeypatch):
+    stack = predictor.relevance_stack
+    # Every document without a cue now gets "dc_africa=0" weighed so that it might pass.
+    coef = stack.coef.copy()
+    coef[stack.vocabulary["dc_africa=0"]] += 10.0
+    eager = dataclasses.replace(predictor, relevance_stack=dataclasses.replace(stack, coef=coef))
+    assert eager._no_cue_bound() >= eager.thresholds["relevant"]
+    fresh = _fresh(cands)
+    _assert_same_decisions(eager, fresh, monkeypatch)
+    assert all("doc_features" in c.__dict__ for c in fresh)
