@@ -184,8 +184,15 @@ def _norm(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
+def text_of(el: HtmlElement) -> str:
+    """``el.text_content()``, and for an element without children (most of those measured
+    here) simply its text: lxml's method runs an XPath evaluation per call, 1.4 against
+    0.9 microseconds an element on average over the benchmark's pages."""
+    return el.text_content() if len(el) else el.text or ""
+
+
 def _text(el: HtmlElement) -> str:
-    return _norm(el.text_content())
+    return _norm(text_of(el))
 
 
 _WORDS = sorted(set(BAD_PARTS) | set(BAD_COMPOUNDS))
@@ -236,7 +243,7 @@ def _text_container(root: HtmlElement) -> tuple[HtmlElement | None, int]:
     total = 0
     for p in root.iter("p"):
         parent = p.getparent()
-        n = len(p.text_content().strip())
+        n = len(text_of(p).strip())
         total += n
         if parent is not None:
             scores[parent] = scores.get(parent, 0) + n
@@ -249,7 +256,7 @@ def content_root(root: HtmlElement) -> HtmlElement | None:
     is the whole page."""
     node, total = _text_container(root)
     while node is not None and node.tag not in ("body", "html"):
-        if sum(len(p.text_content().strip()) for p in node.iter("p")) >= 0.5 * total:
+        if sum(len(text_of(p).strip()) for p in node.iter("p")) >= 0.5 * total:
             return node
         node = node.getparent()
     return None
@@ -275,7 +282,7 @@ class _Guard:
     def size(self, el: HtmlElement) -> int:
         n = self.sizes.get(el)
         if n is None:
-            n = self.sizes[el] = len(el.text_content())
+            n = self.sizes[el] = len(text_of(el))
         return n
 
     def removable(self, el: HtmlElement) -> bool:
@@ -473,7 +480,7 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
         # inline emphasis opening a sentence ("<b>Comments</b> from the minister ...") is no label
         if el.tag in INLINE_LABEL_TAGS and el.tail and _WORD.search(el.tail):
             continue
-        raw = el.text_content()
+        raw = text_of(el)
         if len(raw) > 600:
             continue
         text = raw.strip()

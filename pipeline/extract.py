@@ -33,7 +33,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from pipeline.cleanup import clean_paragraphs, clean_tree, content_root
+from pipeline.cleanup import clean_paragraphs, clean_tree, content_root, text_of
 from pipeline.decode import decode_html
 from pipeline.repair import CAN_REPAIR, repair_html
 
@@ -432,7 +432,7 @@ def _title(tree: HtmlElement, meta: dict[str, str], articles: list[dict],
         in_title = [h for h in h1s if page_title and _key(h) and _key(h) in _key(page_title)]
         if in_title:
             return max(in_title, key=len)
-        inside = [_norm(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
+        inside = [_norm(text_of(h)) for h in tree.xpath("//article//h1|//main//h1")]
         return next((h for h in inside if h), max(h1s, key=lambda h: len(h.split())))
     if page_title:
         stripped = _strip_site(page_title, sites)
@@ -450,7 +450,7 @@ def _author(tree: HtmlElement, meta: dict[str, str], articles: list[dict]) -> st
         if value and not value.startswith(("http://", "https://")):
             return _norm(value)
     for el in tree.xpath("//*[@rel='author' or @itemprop='author']"):
-        text = _norm(el.text_content())
+        text = _norm(text_of(el))
         if 0 < len(text) < 80:
             return re.sub(r"^(?:by|par)\s+", "", text, flags=re.IGNORECASE)
     return None
@@ -614,7 +614,7 @@ def _extract(html: str | bytes, url: str, prune_xpaths: Sequence[str], default_l
     meta = _meta(elements["meta"])
     objects = _jsonld_objects(elements["script"])
     articles = _article_objects(objects)
-    h1s = [_norm(h.text_content()) for h in elements["h1"]]
+    h1s = [_norm(text_of(h)) for h in elements["h1"]]
     title = _title(tree, meta, articles, objects, h1s)
     published = _published(tree, meta, articles, url)
     author = _author(tree, meta, articles)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 from article_text import EN, FR
+from conftest import SAMPLES
 
 from pipeline.cleanup import (
     _label_kind,
@@ -17,7 +18,9 @@ from pipeline.cleanup import (
     clean_paragraphs,
     clean_tree,
     content_root,
+    text_of,
 )
+from pipeline.extract import parse_html
 
 
 def paras(items: list[str]) -> str:
@@ -292,3 +295,20 @@ def test_boilerplate_token_answers_do_not_depend_on_the_cache() -> None:
     assert boilerplate_token("newsletter-box")  # a new value when full: cleared first
     assert list(cleanup._TOKEN_ANSWERS) == ["newsletter-box"]
     cleanup._TOKEN_ANSWERS.clear()
+
+
+def test_text_of_is_text_content() -> None:
+    checked = leaves = 0
+    for page in sorted((SAMPLES / "sites").rglob("*.html"))[:120]:
+        root = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+        if root is None:
+            continue
+        for el in root.iter():
+            if isinstance(el.tag, str):
+                assert text_of(el) == el.text_content(), (page, el.tag)
+                checked += 1
+                leaves += not len(el)
+    # Comments inside an element make it no leaf; an element holding only one keeps its text.
+    odd = lxml.html.fragment_fromstring("<p>a<!-- x -->b<b>c</b>d</p>")
+    assert text_of(odd) == odd.text_content() == "abcd"
+    assert checked > 1000 and leaves
