@@ -1,13 +1,25 @@
 """pipeline.extract: text, metadata and robustness on small inline pages (EN and FR)."""
 from __future__ import annotations
 
+import copy
 import re
 from collections import Counter
 
 import pytest
+import trafilatura
 from article_text import EN, FR
+from conftest import SAMPLES
 
-from pipeline.extract import Extracted, decode, extract, guess_language, parse_html
+from pipeline.cleanup import clean_tree
+from pipeline.extract import (
+    Extracted,
+    _mark_container,
+    _options,
+    decode,
+    extract,
+    guess_language,
+    parse_html,
+)
 
 URL = "https://news.example.com/2024/03/lagos-data-centre/"
 
@@ -373,3 +385,26 @@ def test_a_page_whose_start_is_over_5_percent_control_characters_is_not_parsed(n
 @pytest.mark.parametrize("text", ["", " ", "\n\t \r\n", "\u00a0\u2003\n"])
 def test_empty_or_blank_text_is_not_parsed(text):
     assert parse_html(text) is None
+
+
+def test_shared_settings_extract_as_the_arguments_did():
+    pages = sorted((SAMPLES / "sites").rglob("*.html"))[:80]
+    texts = 0
+    for page in pages:
+        tree = parse_html(page.read_text(encoding="utf-8", errors="replace"))
+        if tree is None:
+            continue
+        clean_tree(tree)
+        _mark_container(tree)
+        url = f"https://example.org/{page.parent.name}/"
+        by_arguments = trafilatura.bare_extraction(
+            copy.deepcopy(tree), url=url, include_comments=False, favor_precision=False,
+            include_tables=True, include_images=False, include_links=False,
+            with_metadata=False, deduplicate=False, fast=True)
+        by_settings = trafilatura.bare_extraction(copy.deepcopy(tree), options=_options(url))
+        assert getattr(by_settings, "text", None) == getattr(by_arguments, "text", None), page
+        texts += by_settings is not None
+    assert texts > 40
+    # The shared settings are not changed by the pages extracted with them.
+    assert _options("https://example.org/").url == "https://example.org/"
+    assert _options(None).url is None and _options(None).source is None
