@@ -185,7 +185,7 @@ def _parse(text: str) -> HtmlElement | None:
 
 
 def _norm(text: str | None) -> str:
-    return _WS.sub(" ", html_lib.unescape(text or "")).strip()
+    return " ".join(html_lib.unescape(text or "").split())  # as pipeline.cleanup._norm
 
 
 #: The elements the metadata is read from, found in one walk of the tree: a walk visits

@@ -7,6 +7,8 @@ mechanisms must not depend on one site's markup.
 """
 from __future__ import annotations
 
+import re
+
 import lxml.html
 import pytest
 from article_text import EN, FR
@@ -14,6 +16,7 @@ from conftest import SAMPLES
 
 from pipeline.cleanup import (
     _label_kind,
+    _norm,
     boilerplate_token,
     clean_paragraphs,
     clean_tree,
@@ -312,3 +315,11 @@ def test_text_of_is_text_content() -> None:
     odd = lxml.html.fragment_fromstring("<p>a<!-- x -->b<b>c</b>d</p>")
     assert text_of(odd) == odd.text_content() == "abcd"
     assert checked > 1000 and leaves
+
+
+def test_norm_is_the_whitespace_regex() -> None:
+    # Every code point, with and without runs and ends of whitespace: str.split's whitespace
+    # is the regex's \s.
+    every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    for text in (every, f"  {every}\t\n", " a\u00a0\u2003b\x1c\x85c\u2028 ", "", None):
+        assert _norm(text) == re.sub(r"\s+", " ", text or "").strip()
