@@ -8,7 +8,13 @@ from datetime import date
 import pytest
 import yaml
 
-from spiders.sources import SourcesError, default_sources_text, load_sources, parse_source
+from spiders.sources import (
+    _SAFE_LOADER,
+    SourcesError,
+    default_sources_text,
+    load_sources,
+    parse_source,
+)
 
 
 def test_corpus_format_is_accepted_as_is(tmp_path):
@@ -77,3 +83,8 @@ def test_a_link_with_a_bad_port_is_refused_not_raised():
     for url in ("http://127.0.0.1:xyz/", "http://127.0.0.1:99999/a", "http://[::1/"):
         assert not source.allows(url), url
     assert source.allows("http://127.0.0.1:8001/a")
+
+
+def test_the_shipped_list_loads_as_the_python_loader_reads_it():
+    text = default_sources_text()
+    assert yaml.load(text, Loader=_SAFE_LOADER) == yaml.load(text, Loader=yaml.SafeLoader)
