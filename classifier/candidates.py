@@ -235,7 +235,6 @@ def _doc_features(doc: Doc, matches) -> dict[str, float]:
     return f
 
 
-
 def features_without_cue() -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     """What :func:`_doc_features` gives a document in which no sentence has a data-centre
     cue (:data:`DC_CUE`): the features every such document gets, with their values, and

@@ -177,6 +177,8 @@ LABEL_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "span", 
 INLINE_LABEL_TAGS = frozenset(("span", "strong", "b", "em", "label"))
 _WORD = re.compile(r"\w")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
 def _norm(text: str | None) -> str:
     """Whitespace runs as single spaces, none at the ends: ``str.split`` splits on the
     characters the regex ``\\s`` matches, a third of ``re.sub``'s time."""
