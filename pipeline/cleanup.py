@@ -457,10 +457,13 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
             if guard.removable(el):
                 _remove(el)
                 continue
-        elif tag in LABEL_TAGS and len(el) <= 3:
-            candidates.append(el)
-        if len(el):
-            push(reversed(el))
+            children = el[::-1]
+        else:
+            children = el[::-1]
+            if tag in LABEL_TAGS and len(children) <= 3:
+                candidates.append(el)
+        if children:
+            push(children)
 
     # forms asking for an e-mail address: newsletter boxes, with their pitch around them
     for form in root.iter("form"):
