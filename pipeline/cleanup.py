@@ -453,15 +453,12 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
                 or get("hidden") is not None or get("aria-hidden") == "true"
                 or get("aria-modal") == "true" or get("role") in DROP_ROLES
                 or (style and _HIDDEN_STYLE.search(style)))
-        if doomed:
-            if guard.removable(el):
-                _remove(el)
-                continue
-            children = el[::-1]
-        else:
-            children = el[::-1]
-            if tag in LABEL_TAGS and len(children) <= 3:
-                candidates.append(el)
+        if doomed and guard.removable(el):
+            _remove(el)
+            continue
+        children = el[::-1]  # last first, for the stack: one lxml call
+        if not doomed and tag in LABEL_TAGS and len(children) <= 3:
+            candidates.append(el)
         if children:
             push(children)
 
