@@ -179,7 +179,7 @@ _WORD = re.compile(r"\w")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def _norm(text: str | None) -> str:
+def normalize_space(text: str | None) -> str:
     """Whitespace runs as single spaces, none at the ends: ``str.split`` splits on the
     characters the regex ``\\s`` matches, a third of ``re.sub``'s time."""
     return " ".join((text or "").split())
@@ -193,7 +193,7 @@ def text_of(el: HtmlElement) -> str:
 
 
 def _text(el: HtmlElement) -> str:
-    return _norm(text_of(el))
+    return normalize_space(text_of(el))
 
 
 _WORDS = sorted(set(BAD_PARTS) | set(BAD_COMPOUNDS))
@@ -487,7 +487,7 @@ def clean_tree(root: HtmlElement, prune_xpaths: Sequence[str] = ()) -> HtmlEleme
         text = raw.strip()
         kind = _label_kind(el, text) if text and len(text) < 300 else None
         if kind:
-            labels.append((el, kind, _norm(text)))
+            labels.append((el, kind, normalize_space(text)))
     for el, kind, text in labels:
         if not _attached(el, root) or not guard.removable(el):
             continue
@@ -548,7 +548,7 @@ def clean_paragraphs(paragraphs: Iterable[str], title: str | Iterable[str] | Non
     find author bios at the end, whatever their markup.
     """
     bio_re = _bio_pattern(authors)
-    paras = [_norm(p) for p in paragraphs]
+    paras = [normalize_space(p) for p in paragraphs]
     paras = [p for p in paras if p]
     titles = [title] if isinstance(title, str) else list(title or ())
     keys = {_key(t) for t in titles if t and _key(t)}

@@ -35,7 +35,13 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.settings import Extractor
 
-from pipeline.cleanup import clean_paragraphs, clean_tree, content_root, text_of
+from pipeline.cleanup import (
+    clean_paragraphs,
+    clean_tree,
+    content_root,
+    normalize_space,
+    text_of,
+)
 from pipeline.decode import decode_html
 from pipeline.repair import CAN_REPAIR, repair_html
 
@@ -185,7 +191,7 @@ def _parse(text: str) -> HtmlElement | None:
 
 
 def _norm(text: str | None) -> str:
-    return " ".join(html_lib.unescape(text or "").split())  # as pipeline.cleanup._norm
+    return normalize_space(html_lib.unescape(text or ""))
 
 
 #: The elements the metadata is read from, found in one walk of the tree: a walk visits

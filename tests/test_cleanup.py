@@ -16,11 +16,11 @@ from conftest import SAMPLES
 
 from pipeline.cleanup import (
     _label_kind,
-    _norm,
     boilerplate_token,
     clean_paragraphs,
     clean_tree,
     content_root,
+    normalize_space,
     text_of,
 )
 from pipeline.extract import parse_html
@@ -317,9 +317,9 @@ def test_text_of_is_text_content() -> None:
     assert checked > 1000 and leaves
 
 
-def test_norm_is_the_whitespace_regex() -> None:
+def test_normalize_space_is_the_whitespace_regex() -> None:
     # Every code point, with and without runs and ends of whitespace: str.split's whitespace
     # is the regex's \s.
     every = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
     for text in (every, f"  {every}\t\n", " a\u00a0\u2003b\x1c\x85c\u2028 ", "", None):
-        assert _norm(text) == re.sub(r"\s+", " ", text or "").strip()
+        assert normalize_space(text) == re.sub(r"\s+", " ", text or "").strip()
