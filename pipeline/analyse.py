@@ -62,7 +62,8 @@ def analyse_page(page: dict[str, Any], links: bool = True, extract: bool = True,
     now = time.process_time()
     cpu["compress"] = now - started
     decoded = decode_html(page["body"], page.get("encoding"))
-    tree = parse_html(decoded[0]) if decoded else None
+    tree = parse_html(decoded[0], page["body"] if decoded[1] == "utf-8" else None) \
+        if decoded else None
     if tree is None:
         out["status"] = "unread"
         return out

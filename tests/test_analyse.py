@@ -157,3 +157,19 @@ def test_a_feed_is_read_in_a_worker_or_else_here(tmp_path, pool):
     assert request.meta["lastmod"].startswith("2024-05-07")
     [item] = out["bad"]
     assert item["reason"].startswith("bad-feed: entity declarations refused")
+
+
+@pytest.mark.parametrize(("body", "raw"), [
+    ("<html><body><p>Données à Dakar</p></body></html>".encode(), True),
+    ("<html><body><p>Données à Dakar</p></body></html>".encode("cp1252"), False),
+    (b"\xef\xbb\xbf<html><body><p>BOM</p></body></html>", False),
+])
+def test_the_page_is_parsed_from_its_bytes_only_when_they_are_its_utf8(monkeypatch, body, raw):
+    import pipeline.extract
+
+    given = []
+    real = pipeline.extract.parse_html
+    monkeypatch.setattr(pipeline.extract, "parse_html",
+                        lambda text, utf8=None: given.append(utf8) or real(text, utf8))
+    assert analyse_page(page_of(BASE + "/a/", body), False, False)["status"] == "ok"
+    assert given == [body if raw else None]

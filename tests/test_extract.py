@@ -371,6 +371,60 @@ def test_sample_pages_parse_as_trafilaturas_loader_does():
         assert etree.tostring(_parse(text)) == etree.tostring(load_html(text)), file
 
 
+#: Pages whose ``<meta>`` or XML declaration names another encoding than their UTF-8.
+CHARSET_PAGES = [
+    '<html><head><meta charset="iso-8859-1"><title>Café</title></head>'
+    "<body><p>Données à Dakar – “citées” 数据 \U0001F600</p></body></html>",
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+    "</head><body><p>Œuvre é ü</p></body></html>",
+    '<html><head><meta charset="shift_jis"></head><body><p>日本語 é</p></body></html>',
+    '<!-- x --><?xml version="1.0" encoding="iso-8859-1"?><html><body><p>é</p></body></html>',
+]
+
+
+@pytest.mark.parametrize("html", ODD_PAGES + CHARSET_PAGES)
+def test_a_page_parses_from_its_utf8_bytes_as_from_its_text(html):
+    """``parse_html`` given the page's UTF-8 bytes builds the tree the text gives, and lxml
+    reads the bytes only when no repair changed the text."""
+    from unittest import mock
+
+    from lxml import etree
+
+    import pipeline.extract as extract_module
+    from pipeline.repair import repair_html
+
+    read = []
+    real = extract_module.lxml.html.fromstring
+
+    def fromstring(data, *args, **kwargs):
+        read.append(type(data))
+        return real(data, *args, **kwargs)
+
+    by_text = parse_html(html)
+    with mock.patch.object(extract_module.lxml.html, "fromstring", fromstring):
+        by_bytes = parse_html(html, html.encode("utf-8"))
+    assert (by_bytes is None) is (by_text is None)
+    if by_text is not None:
+        assert etree.tostring(by_bytes) == etree.tostring(by_text)
+        declared = extract_module._XML_DECL.sub("", html, count=1)
+        repaired = repair_html(declared, declared[:50].lower()) != html
+        assert read[0] is (str if repaired else bytes)
+
+
+def test_sample_pages_parse_from_their_utf8_bytes_as_from_their_text():
+    from lxml import etree
+
+    from pipeline.decode import decode_html
+
+    files = sorted((SAMPLES / "sites").rglob("*.html"))
+    assert len(files) > 100
+    for file in files:
+        body = file.read_bytes()
+        text, codec = decode_html(body)
+        if codec == "utf-8":
+            assert etree.tostring(parse_html(text, body)) == etree.tostring(parse_html(text)), file
+
+
 @pytest.mark.parametrize(("noise", "parsed"), [(0, True), (50, True), (102, True), (103, False),
                                               (400, False)])
 def test_a_page_whose_start_is_over_5_percent_control_characters_is_not_parsed(noise, parsed):
