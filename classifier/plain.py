@@ -92,15 +92,7 @@ class PlainLinear:
             self._analyze: Callable[[Any], list[str]] = ANALYZERS[self.analyzer]
 
     def _row(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
-        """One input's nonzero columns and values, in the order scikit-learn sums them."""
-        if self.vocabulary is not None:
-            columns, values = [], []
-            for name, value in x.items():
-                column = self.vocabulary.get(name)
-                if column is not None:
-                    columns.append(column)
-                    values.append(value)
-            return np.asarray(columns, dtype=np.intp), np.asarray(values, dtype=np.float64)
+        """One text input's nonzero columns and values, in the order scikit-learn sums them."""
         # Each distinct term hashed once (mmh3's defaults are hashed_column's seed 0 and
         # sign), then the counts of terms that share a column summed by numpy: the same
         # sorted columns and the same sums (whole numbers, exact in any order) as a dict
@@ -125,12 +117,43 @@ class PlainLinear:
 
     def scores(self, X: Iterable[Any]) -> np.ndarray:
         """Decision values, one row per input, one column per estimator."""
+        if self.vocabulary is not None:
+            return self._named_scores(X)
         rows = []
         for x in X:
             columns, values = self._row(x)
             rows.append(values @ self.coef[columns] if len(columns)
                         else np.zeros(self.coef.shape[1]))
         return np.asarray(rows).reshape(-1, self.coef.shape[1]) + self.intercept
+
+    def _named_scores(self, X: Iterable[dict[str, float]]) -> np.ndarray:
+        """:meth:`scores` of named-feature inputs: every row's entries multiplied by their
+        coefficients in one product, then summed per row.
+
+        A numpy product per row cost more than its arithmetic: tagging the 1k benchmark
+        mirror's articles scores 14,572 such rows, 25 entries each, in 924 calls; one by
+        one they took 0.25-0.34 ms an article, together 0.15-0.20 (issue 6).
+        """
+        vocabulary = self.vocabulary or {}
+        columns: list[int] = []
+        values: list[float] = []
+        lengths: list[int] = []
+        for x in X:
+            before = len(columns)
+            for name, value in x.items():
+                column = vocabulary.get(name)
+                if column is not None:
+                    columns.append(column)
+                    values.append(value)
+            lengths.append(len(columns) - before)
+        n = len(lengths)
+        row_of = np.repeat(np.arange(n), lengths)
+        products = self.coef[np.asarray(columns, dtype=np.intp)] \
+            * np.asarray(values, dtype=np.float64)[:, np.newaxis]
+        sums = np.empty((n, self.coef.shape[1]))
+        for estimator in range(self.coef.shape[1]):
+            sums[:, estimator] = np.bincount(row_of, weights=products[:, estimator], minlength=n)
+        return sums + self.intercept
 
     def predict_proba(self, X: Iterable[Any]) -> np.ndarray:
         """As ``OneVsRestClassifier.predict_proba``: each class's own probability, normalised."""

@@ -96,6 +96,26 @@ def test_terms_sharing_a_column_are_summed_and_no_terms_score_as_scikit_learn() 
                                rtol=1e-10, atol=1e-12)
 
 
+def test_named_rows_score_together_as_each_alone(cands) -> None:
+    """Named-feature rows are scored in one product: each row's value is what it gets
+    scored alone and what a plain sum of its known names' weights gives; a row with no
+    known name scores the intercept, and no rows give no scores."""
+    plain = load_plain()
+    part = plain.parts["role:orgs"]
+    rows = [with_known(c.features, c.forms, plain.known) for dc in cands[:40] for c in dc.orgs]
+    rows += [{"no such feature": 1.0}, {}]
+    together = part.scores(rows)
+    assert together.shape == (len(rows), part.coef.shape[1])
+    for row, scored in zip(rows, together, strict=True):
+        np.testing.assert_allclose(part.scores([row])[0], scored, rtol=1e-12, atol=1e-12)
+        by_hand = part.intercept + sum(
+            (value * part.coef[part.vocabulary[name]] for name, value in row.items()
+             if name in part.vocabulary), np.zeros(part.coef.shape[1]))
+        np.testing.assert_allclose(scored, by_hand, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(together[-1], part.intercept)
+    assert part.scores([]).shape == (0, part.coef.shape[1])
+
+
 def test_tags_from_the_plain_file_equal_the_model_files(docs) -> None:
     items = [(d.body, d.title, d.language) for d in docs]
     assert Tagger().tag_many(items) == Tagger(load_model()).tag_many(items)
