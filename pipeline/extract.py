@@ -170,7 +170,7 @@ def _parse(text: str, utf8: bytes | None = None) -> HtmlElement | None:
         tree = _load_html(text) if _load_html else lxml.html.document_fromstring(text)
         return tree if isinstance(tree, HtmlElement) else None
     beginning = text[:50].lower()
-    text = repair_html(text, beginning)
+    text = repair_html(text, beginning, utf8)
     # When nothing above changed the page (the slice, the substitution and the repair then
     # return the very object), lxml reads its UTF-8 bytes: the tree the text gives
     # (tests/test_extract.py), 0.18 ms a page sooner. The fallback below would only read

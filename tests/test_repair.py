@@ -27,6 +27,9 @@ PAGES = [
 def test_same_result_as_trafilatura(page: str) -> None:
     beginning = page[:50].lower()
     assert repair_html(page, beginning) == repair_faulty_html(page, beginning)
+    # Given the page's bytes, or bytes it was cut from (a NUL beyond the cut included).
+    for utf8 in (page.encode("utf-8", "surrogatepass"), page.encode() + b"\x00 more"):
+        assert repair_html(page, beginning, utf8) == repair_faulty_html(page, beginning)
 
 
 def test_forbidden_chars() -> None:
@@ -34,6 +37,17 @@ def test_forbidden_chars() -> None:
     for bad in ("\x00", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"):
         assert has_forbidden_chars(f"text{bad}text")
     assert not has_forbidden_chars("lone surrogate \ud800 is not among them")
+
+
+def test_forbidden_chars_with_the_pages_bytes() -> None:
+    """NUL is looked for in the bytes, every other character in the text."""
+    clean = "tab\tnew line\ncarriage return\r é “quotes” 中文"
+    assert not has_forbidden_chars(clean, clean.encode())
+    for bad in ("\x00", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"):
+        page = f"text{bad}text"
+        assert has_forbidden_chars(page, page.encode())
+    assert has_forbidden_chars(clean, clean.encode() + b"\x00")  # cut from a page with one
+    assert not has_forbidden_chars("text\x00text"[:4], b"text")
 
 
 def test_a_clean_page_is_returned_as_it_is_not_copied() -> None:
