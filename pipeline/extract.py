@@ -69,7 +69,6 @@ ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle"
                  "analysisnewsarticle", "opinionnewsarticle", "backgroundnewsarticle",
                  "reviewnewsarticle", "techarticle", "report", "pressrelease", "scholarlyarticle",
                  "liveblogposting", "socialmediaposting", "posting", "webpage", "itempage"}
-_WS = re.compile(r"\s+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _SLASH_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\D|$)")
@@ -397,7 +396,7 @@ def _strip_unknown_site(title: str) -> str:
 
 
 def _key(text: str) -> str:
-    return _WS.sub(" ", re.sub(r"[^\w]+", " ", text.casefold())).strip()
+    return normalize_space(re.sub(r"[^\w]+", " ", text.casefold()))
 
 
 def _title(tree: HtmlElement, meta: dict[str, str], articles: list[dict],
