@@ -101,12 +101,12 @@ class Predictor:
         threshold = self.thresholds.get("relevant", 0.5) - 1e-9
         scores = np.zeros(len(cands))
         rest = list(range(len(cands)))
-        bound = self._no_cue_bound()
+        best_p = self._best_text_p()
+        bound = self._no_cue_bound(best_p)
         if bound is not None and bound < threshold:
             unread = {i for i in rest if not cue_possible(cands[i].doc.text, DC_CUE)}
             scores[list(unread)] = bound
             rest = [i for i in rest if i not in unread]
-        best_p = self._best_text_p()
         if best_p is None:
             doubtful = rest
         elif rest:
@@ -121,16 +121,15 @@ class Predictor:
                 [stack_row(p, cands[i]) for p, i in zip(text_p, doubtful, strict=True)])[:, 1]
         return scores
 
-    def _no_cue_bound(self) -> float | None:
+    def _no_cue_bound(self, best_p: float | None) -> float | None:
         """The second stage's highest score for any article without a data-centre cue, or
-        None when it cannot be bounded (as for :meth:`_best_text_p`).
+        None when it cannot be bounded; ``best_p`` is :meth:`_best_text_p`'s answer.
 
         Such an article's document features are known in part and range over
         the rest (:func:`classifier.candidates.features_without_cue`); the score
         is linear in each, so each free one at the end its weight favours, and
         the text model's probability at its best, give the highest score there is.
         """
-        best_p = self._best_text_p()
         if best_p is None:
             return None
         stack = self.relevance_stack

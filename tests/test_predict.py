@@ -101,7 +101,7 @@ def _fresh(cands):
 
 
 def test_articles_without_a_data_centre_word_are_not_read(predictor, cands):
-    bound = predictor._no_cue_bound()
+    bound = predictor._no_cue_bound(predictor._best_text_p())
     assert bound is not None and bound < predictor.thresholds["relevant"]
     fresh = _fresh(cands)
     scores = predictor.relevance_scores(fresh)
@@ -126,7 +126,7 @@ def test_a_bound_above_the_threshold_reads_every_article(predictor, cands, monke
     coef = stack.coef.copy()
     coef[stack.vocabulary["dc_africa=0"]] += 10.0
     eager = dataclasses.replace(predictor, relevance_stack=dataclasses.replace(stack, coef=coef))
-    assert eager._no_cue_bound() >= eager.thresholds["relevant"]
+    assert eager._no_cue_bound(eager._best_text_p()) >= eager.thresholds["relevant"]
     fresh = _fresh(cands)
     _assert_same_decisions(eager, fresh, monkeypatch)
     assert all("doc_features" in c.__dict__ for c in fresh)
