@@ -34,8 +34,10 @@ gone (killed with SIGKILL): nothing is left running.
 
 Only article pages go to the workers; listings, feeds and sitemaps have
 nothing to extract and are stored at once (:class:`pipeline.stages.ExtractStage`).
-Tagging goes in small batches (:class:`TagBatcher`). ``dcradar retag`` uses
-the same workers, without the extractor (:mod:`pipeline.retag`).
+Tagging goes in small batches (:class:`TagBatcher`), and the spider's calls
+(page analysis, feeds) several to a worker call while the workers are busy
+(:class:`CallBatcher`). ``dcradar retag`` uses the same workers, without the
+extractor (:mod:`pipeline.retag`).
 """
 
 from __future__ import annotations
@@ -221,6 +223,21 @@ def _noop() -> int:
     return os.getpid()
 
 
+def run_each(fn: Callable[..., Any], calls: list[tuple[Any, ...]]) -> list[tuple[bool, Any]]:
+    """Worker: ``fn(*args)`` for each ``args`` of ``calls``, in order; never raises.
+
+    ``(True, result)`` or ``(False, traceback text)`` for each call: one that
+    raises costs no other (:class:`CallBatcher`).
+    """
+    out: list[tuple[bool, Any]] = []
+    for args in calls:
+        try:
+            out.append((True, fn(*args)))
+        except Exception:
+            out.append((False, traceback.format_exc()))
+    return out
+
+
 def prepare_page(page: dict[str, Any]) -> dict[str, Any]:
     """Worker: the compressed body and its hash; for an article page, its article too.
 
@@ -351,6 +368,7 @@ class StagePool:
         self.restarts = 0
         self.users = 0  # stages of the crawl that share it (shared_pool, release_pool)
         self.in_flight = 0  # calls of run() not yet returned
+        self._batchers: dict[Callable[..., Any], CallBatcher] = {}
         with _fork_server_pools_lock:  # not while a stopping server is still running
             self._executor = self._new_executor()
             self._forked = self.start_method == "forkserver"
@@ -403,6 +421,21 @@ class StagePool:
             raise AssertionError("unreachable")
         finally:
             self.in_flight -= 1
+            for batcher in self._batchers.values():
+                batcher.room()
+
+    @property
+    def busy(self) -> bool:
+        """Whether every worker has a call and one more waits: a call made now would wait
+        in the executor's queue (``ProcessPoolExecutor`` queues one more than it has workers)."""
+        return self.in_flight > self.workers
+
+    def batcher(self, fn: Callable[..., Any]) -> CallBatcher:
+        """The :class:`CallBatcher` of ``fn`` for this pool (one per function)."""
+        batcher = self._batchers.get(fn)
+        if batcher is None:
+            batcher = self._batchers[fn] = CallBatcher(self, fn)
+        return batcher
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """``fn(*args)`` in a worker, for callers without an event loop (no retry)."""
@@ -421,6 +454,88 @@ class StagePool:
         if self._forked:
             self._forked = False
             _release_fork_server()
+
+
+class CallBatcher:
+    """Calls of one worker function, sent several to one worker call while the workers are busy.
+
+    Each call to the pool costs the crawl process over half a millisecond of
+    CPU, whatever it carries: the executor's two threads pickle, send,
+    receive and hand over, and each wakes the event loop's thread (0.76 s of
+    CPU in those threads for the 1k benchmark's 1,150 calls). While every
+    worker has a call and one more waits (``busy``), a call made now would
+    wait in the executor's queue anyway; it waits here instead, and when a
+    call of the pool returns, the calls waiting here go together, up to
+    ``size`` in one worker call (:func:`run_each`). A batch adds no latency:
+    a call goes at once whenever the workers have room. In a 1k benchmark
+    crawl the spider's page analyses then went four to a call in 260 of 268
+    batches, and interleaved crawls took 3.6-4 % less time and 4 % less CPU.
+
+    A call sent alone raises what :meth:`StagePool.run` raises; one sent in a
+    batch that raises in the worker raises :class:`WorkerError` with its
+    traceback, for that call alone. When a batch breaks the pool twice
+    (:meth:`StagePool.run`), its calls are made again one by one, so that only
+    the call that kills a worker fails with ``BrokenProcessPool``.
+    """
+
+    def __init__(self, pool: StagePool, fn: Callable[..., Any], size: int = 4):
+        self.pool = pool
+        self.fn = fn
+        self.size = size
+        self._waiting: list[tuple[tuple[Any, ...], asyncio.Future]] = []
+
+    async def run(self, *args: Any) -> Any:
+        """``fn(*args)`` in a worker, as :meth:`StagePool.run`; raises :class:`WorkerError`
+        when ``fn`` raised there."""
+        if not self._waiting and not self.pool.busy:
+            return await self.pool.run(self.fn, *args)
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((args, future))
+        return await future
+
+    def room(self) -> None:
+        """A call of the pool returned: the calls waiting here go, ``size`` at most in one.
+
+        One batch per returned call: the batch takes the room that call left.
+        """
+        if self._waiting and not self.pool.busy:
+            batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
+            asyncio.ensure_future(self._send(batch))
+
+    async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future]]) -> None:
+        if len(batch) == 1:
+            (args, future), = batch
+            try:
+                result = await self.pool.run(self.fn, *args)
+            except BaseException as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                return
+            if not future.done():
+                future.set_result(result)
+            return
+        try:
+            done = await self.pool.run(run_each, self.fn, [args for args, _ in batch])
+        except Exception:
+            for one in batch:  # find the culprit: each call on its own
+                await self._send([one])
+            return
+        except BaseException as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), (ok, value) in zip(batch, done, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(WorkerError(value))
+
+
+class WorkerError(Exception):
+    """A call that raised in a worker process; the message is its traceback there."""
 
 
 class TagBatcher:

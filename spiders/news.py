@@ -261,7 +261,7 @@ class NewsSpider(scrapy.Spider):
         if pool is None:
             return None
         try:
-            return await pool.run(fn, *args)
+            return await pool.batcher(fn).run(*args)
         except BrokenProcessPool:
             logger.error("%s %s killed its worker process twice; reading it here", doing, url)
         except Exception:  # a bug in the worker

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
 import hashlib
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -84,7 +86,15 @@ def test_what_the_worker_cannot_read_goes_back_to_the_spider(body):
     assert done["body_sha256"] == hashlib.sha256(body).hexdigest()
 
 
-class FailingPool:
+class FakePool:
+    """The spider calls a pool's functions through their batchers (StagePool.batcher):
+    here each call goes straight to the fake's ``run``."""
+
+    def batcher(self, fn):
+        return SimpleNamespace(run=functools.partial(self.run, fn))
+
+
+class FailingPool(FakePool):
     """A pool whose worker raises: a bug there must not cost the page."""
 
     calls: list[tuple] = []
@@ -120,14 +130,14 @@ _FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
          b'<pubDate>Tue, 07 May 2024 10:00:00 GMT</pubDate></item></channel></rss>')
 
 
-class ReadingPool:
+class ReadingPool(FakePool):
     """A pool that runs the function here, as a worker would."""
 
     async def run(self, fn, *args):
         return fn(*args)
 
 
-class BuggyPool:
+class BuggyPool(FakePool):
     async def run(self, fn, *args):
         raise RuntimeError("worker bug")
 

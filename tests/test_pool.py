@@ -18,7 +18,14 @@ from conftest import SAMPLES, crawl
 from nightly_support import fold_redirects, port_free
 
 from db.schema import TAG_COLUMNS
-from pipeline.pool import StagePool, TagBatcher, prepare_page, worker_count
+from pipeline.pool import (
+    StagePool,
+    TagBatcher,
+    WorkerError,
+    prepare_page,
+    run_each,
+    worker_count,
+)
 
 
 def snapshot(db: Path, bases: dict[str, str]) -> dict[str, set]:
@@ -228,6 +235,78 @@ def test_an_article_is_tagged_at_once_when_nothing_else_is_in_the_pool():
     done = asyncio.run(asyncio.wait_for(batcher.tag("a", "", "en"), 10))
     assert done == {"status": "ok", "result": ({"text": "A"}, [])}
     assert pool.calls == [1]
+
+
+def _echo(value: object, seconds: float = 0.0) -> object:
+    """Worker: ``value`` after ``seconds``; ``"raise"`` raises, ``"die"`` kills the worker."""
+    time.sleep(seconds)
+    if value == "raise":
+        raise ValueError("no such page")
+    if value == "die":
+        os._exit(3)
+    return value
+
+
+def test_run_each_answers_every_call_and_a_raising_one_costs_no_other():
+    done = run_each(_echo, [("a",), ("raise",), ("b", 0.0)])
+    assert done[0] == (True, "a") and done[2] == (True, "b")
+    assert done[1][0] is False and "ValueError: no such page" in done[1][1]
+
+
+def _recording(pool: StagePool) -> list:
+    """Record what each call of ``pool.run`` sends: the function, or the calls of a batch."""
+    sent, run = [], pool.run
+
+    async def recorded(fn, *args):
+        sent.append([a[0] for a in args[1]] if fn is run_each else fn.__name__)
+        return await run(fn, *args)
+
+    pool.run = recorded
+    return sent
+
+
+def test_calls_wait_while_the_workers_are_busy_and_then_go_together():
+    """One worker: a call runs, one more waits in the executor, the rest wait in the batcher
+    and go in batches of ``size`` as room comes; results and errors reach their own callers."""
+    pool = StagePool(1, load_tagger=False, load_extractor=False)
+    sent = _recording(pool)
+    batcher = pool.batcher(_echo)
+    batcher.size = 3
+    values = ["slow", "next", "a", "raise", "b", "c"]
+
+    async def main():
+        calls = [batcher.run(values[0], 0.5), batcher.run(values[1], 0.2)]
+        calls += [batcher.run(v) for v in values[2:]]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        done = asyncio.run(asyncio.wait_for(main(), 60))
+        assert pool.batcher(_echo) is batcher and pool.in_flight == 0
+    finally:
+        pool.shutdown()
+    assert done[:3] == ["slow", "next", "a"] and done[4:] == ["b", "c"]
+    assert isinstance(done[3], WorkerError) and "no such page" in str(done[3])
+    # At once while there was room; then three together, then the last one alone.
+    assert sent == ["_echo", "_echo", ["a", "raise", "b"], "_echo"]
+
+
+def test_a_batch_that_kills_its_worker_is_sent_again_one_call_at_a_time():
+    pool = StagePool(1, load_tagger=False, load_extractor=False)
+    sent = _recording(pool)
+    batcher = pool.batcher(_echo)
+
+    async def main():
+        calls = [batcher.run("slow", 0.3), batcher.run("next", 0.1)]
+        calls += [batcher.run(v) for v in ("a", "die", "b")]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        done = asyncio.run(asyncio.wait_for(main(), 120))
+    finally:
+        pool.shutdown()
+    assert done[:3] == ["slow", "next", "a"] and done[4] == "b"
+    assert isinstance(done[3], BrokenProcessPool)  # only the call that kills the worker
+    assert ["a", "die", "b"] in sent and sent.count("_echo") >= 5
 
 
 _POOL_THEN_WAIT = """
