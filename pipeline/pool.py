@@ -483,10 +483,11 @@ class CallBatcher:
         self.fn = fn
         self.size = size
         self._waiting: list[tuple[tuple[Any, ...], asyncio.Future]] = []
+        self._sending: set[asyncio.Task] = set()  # the loop keeps only weak references
 
     async def run(self, *args: Any) -> Any:
-        """``fn(*args)`` in a worker, as :meth:`StagePool.run`; raises :class:`WorkerError`
-        when ``fn`` raised there."""
+        """``fn(*args)`` in a worker, as :meth:`StagePool.run`; when the call went in a
+        batch and ``fn`` raised there, :class:`WorkerError`."""
         if not self._waiting and not self.pool.busy:
             return await self.pool.run(self.fn, *args)
         future = asyncio.get_running_loop().create_future()
@@ -500,7 +501,9 @@ class CallBatcher:
         """
         if self._waiting and not self.pool.busy:
             batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
-            asyncio.ensure_future(self._send(batch))
+            task = asyncio.ensure_future(self._send(batch))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
 
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future]]) -> None:
         if len(batch) == 1:
