@@ -565,6 +565,7 @@ class TagBatcher:
         self.on_cpu = on_cpu
         self._pending: list[tuple[tuple[str, str, str | None], asyncio.Future]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._sending: set[asyncio.Task] = set()  # the loop keeps only weak references
 
     async def tag(self, text: str, title: str, language: str | None) -> dict[str, Any]:
         """``{"status": "ok", "result": (tags, mentions)}``, or ``no-model`` / ``error``
@@ -584,7 +585,9 @@ class TagBatcher:
             self._timer = None
         batch, self._pending = self._pending, []
         if batch:
-            asyncio.ensure_future(self._run(batch))
+            task = asyncio.ensure_future(self._run(batch))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
 
     async def _run(self, batch: list[tuple[tuple[str, str, str | None], asyncio.Future]]
                    ) -> None:
