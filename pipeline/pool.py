@@ -462,7 +462,7 @@ class CallBatcher:
     Each call to the pool costs the crawl process over half a millisecond of
     CPU, whatever it carries: the executor's two threads pickle, send,
     receive and hand over, and each wakes the event loop's thread (0.76 s of
-    CPU in those threads for the 1k benchmark's 1,150 calls). While every
+    CPU in those threads for the 1k benchmark's 1,200 calls). While every
     worker has a call and one more waits (``busy``), a call made now would
     wait in the executor's queue anyway; it waits here instead, and when a
     call of the pool returns, the calls waiting here go together, up to
