@@ -456,6 +456,21 @@ class StagePool:
             _release_fork_server()
 
 
+def _start(tasks: set[asyncio.Task], coro: Any) -> None:
+    """Run ``coro`` as a task held in ``tasks`` until it ends: the event loop keeps only
+    weak references to tasks, and one held by nothing else may vanish mid-way."""
+    task = asyncio.ensure_future(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+def _fail(batch: list[tuple[Any, asyncio.Future]], exc: BaseException) -> None:
+    """Every call of ``batch`` still awaited raises ``exc``."""
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)
+
+
 class CallBatcher:
     """Calls of one worker function, sent several to one worker call while the workers are busy.
 
@@ -483,7 +498,7 @@ class CallBatcher:
         self.fn = fn
         self.size = size
         self._waiting: list[tuple[tuple[Any, ...], asyncio.Future]] = []
-        self._sending: set[asyncio.Task] = set()  # the loop keeps only weak references
+        self._sending: set[asyncio.Task] = set()  # batches on their way (_start)
 
     async def run(self, *args: Any) -> Any:
         """``fn(*args)`` in a worker, as :meth:`StagePool.run`; when the call went in a
@@ -501,9 +516,7 @@ class CallBatcher:
         """
         if self._waiting and not self.pool.busy:
             batch, self._waiting = self._waiting[:self.size], self._waiting[self.size:]
-            task = asyncio.ensure_future(self._send(batch))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            _start(self._sending, self._send(batch))
 
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future]]) -> None:
         if len(batch) == 1:
@@ -511,8 +524,7 @@ class CallBatcher:
             try:
                 result = await self.pool.run(self.fn, *args)
             except BaseException as exc:
-                if not future.done():
-                    future.set_exception(exc)
+                _fail(batch, exc)
                 return
             if not future.done():
                 future.set_result(result)
@@ -524,9 +536,7 @@ class CallBatcher:
                 await self._send([one])
             return
         except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            _fail(batch, exc)
             return
         for (_, future), (ok, value) in zip(batch, done, strict=True):
             if future.done():
@@ -565,7 +575,7 @@ class TagBatcher:
         self.on_cpu = on_cpu
         self._pending: list[tuple[tuple[str, str, str | None], asyncio.Future]] = []
         self._timer: asyncio.TimerHandle | None = None
-        self._sending: set[asyncio.Task] = set()  # the loop keeps only weak references
+        self._sending: set[asyncio.Task] = set()  # batches on their way (_start)
 
     async def tag(self, text: str, title: str, language: str | None) -> dict[str, Any]:
         """``{"status": "ok", "result": (tags, mentions)}``, or ``no-model`` / ``error``
@@ -585,9 +595,7 @@ class TagBatcher:
             self._timer = None
         batch, self._pending = self._pending, []
         if batch:
-            task = asyncio.ensure_future(self._run(batch))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            _start(self._sending, self._run(batch))
 
     async def _run(self, batch: list[tuple[tuple[str, str, str | None], asyncio.Future]]
                    ) -> None:
@@ -598,9 +606,7 @@ class TagBatcher:
                     await self._run([one])
                 return
         except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            _fail(batch, exc)
             return
         if done["status"] == "ok":
             self.on_cpu(done["cpu"])
