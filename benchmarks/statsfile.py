@@ -15,11 +15,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scrapy.statscollectors import MemoryStatsCollector
+from spiders.stats import CrawlStats
 
 
-class JsonFileStatsCollector(MemoryStatsCollector):
-    """Scrapy's in-memory stats, persisted to ``DCRADAR_STATS_FILE`` when the spider closes."""
+class JsonFileStatsCollector(CrawlStats):
+    """The crawl's stats (:mod:`spiders.stats`), persisted to ``DCRADAR_STATS_FILE`` when
+    the spider closes."""
 
     def _persist_stats(self, stats: dict[str, Any]) -> None:
         super()._persist_stats(stats)

@@ -53,7 +53,6 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, DropItem, NotConfigured
 from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
-from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler, load_object
@@ -63,6 +62,7 @@ from db.runs import add_counts, ensure_run, finish_run
 from db.schema import open_db
 from spiders.frontier import frontier_keys
 from spiders.monitor import REDIS_PREFIX, RunContext, SqliteSink, report_flags, worker_name
+from spiders.stats import CrawlStats
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ class Ingestor:
         self.crawler = SimpleNamespace(settings=self.settings, spider=spider,
                                        dcradar_run=self.ctx)
         self.crawler.signals = SignalManager(self.crawler)
-        self.crawler.stats = MemoryStatsCollector(self.crawler)
+        self.crawler.stats = CrawlStats(self.crawler)
         spider.crawler = self.crawler
         self.stages = [build_from_crawler(load_object(path), self.crawler)
                        for path in writer_stages(self.settings)]

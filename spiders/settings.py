@@ -103,6 +103,8 @@ DCRADAR_MAX_ERROR_SHARE = 0.5
 
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 15.0
+# Scrapy's in-memory stats without its per-attribute deprecation shim (spiders/stats.py).
+STATS_CLASS = "spiders.stats.CrawlStats"
 FEED_EXPORT_ENCODING = "utf-8"
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote control runs Python code sent to a local HTTP port (its token in
