@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from datetime import UTC, datetime
 
+from db.checkpoints import Checkpointer
 from db.runs import RUN_BEFORE, now_iso, page_run
 from db.schema import open_db
 from db.tags import refresh_organization_counts, write_tags
@@ -27,6 +28,7 @@ class StorePipeline:
     def __init__(self, path: str):
         self.path = path
         self.db = None
+        self.checkpoints: Checkpointer | None = None
         self.counts: Counter[str] = Counter()
 
     @classmethod
@@ -37,6 +39,9 @@ class StorePipeline:
 
     def open_spider(self, spider=None):
         self.db = open_db(self.path)
+        # Commits run on the event loop's thread; copying the log to disk need not
+        # (db/checkpoints.py).
+        self.checkpoints = Checkpointer(self.db).start()
         spider = spider or self.crawler.spider
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.db.atomic():
@@ -51,6 +56,7 @@ class StorePipeline:
     def close_spider(self, spider=None):
         if self.db is not None:
             logger.info("stored: %s", dict(self.counts))
+            self.checkpoints.stop()
             refresh_organization_counts(self.db)
             self.db.close()
 
