@@ -5,6 +5,12 @@ and keeps, per process, its role (from its command line), its peak resident
 set (``VmHWM``: the kernel's own high-water mark, so a peak between two
 samples is not missed) and its CPU time, plus the largest sum of resident
 sets seen at one moment (every process together).
+
+The walk goes down from the root through each thread's ``children`` file,
+reading only the tree's own processes: scanning every process of the machine
+(some 70 here) took 2.7 % of a core, CPU the crawl then lacked, while the
+anchor it is compared with runs with the other core idle. Where the kernel
+has no ``children`` files, the scan it is.
 """
 
 from __future__ import annotations
@@ -55,19 +61,7 @@ class Sampler:
             self.sample()
 
     def sample(self) -> None:
-        parents: dict[int, int] = {}
-        stats: dict[int, list[str]] = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                raw = (entry / "stat").read_text()
-            except OSError:
-                continue
-            pid = int(entry.name)
-            fields = raw[raw.rindex(")") + 2:].split()
-            parents[pid] = int(fields[1])
-            stats[pid] = fields
+        parents, stats = _tree(self.root) if _HAS_CHILDREN else _scan()
         total = ours = 0
         for pid in sorted(stats):  # parents (lower pids) first, so workers know their role
             if not self._descends(pid, parents):
@@ -120,6 +114,60 @@ class Sampler:
 
     def cpu(self, role: str) -> float:
         return sum(p.cpu_s for p in self.procs.values() if p.role == role)
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the command name; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid``, whichever of its threads started them."""
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += map(int, f.read().split())
+        except OSError:
+            continue
+    return out
+
+
+def _tree(root: int) -> tuple[dict[int, int], dict[int, list[str]]]:
+    """Parents and stat fields of ``root``'s descendants, walking down from it."""
+    parents: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    todo = [root]
+    while todo:
+        parent = todo.pop()
+        for pid in _children(parent):
+            fields = _stat(pid)
+            if fields is not None:
+                parents[pid], stats[pid] = parent, fields
+                todo.append(pid)
+    return parents, stats
+
+
+def _scan() -> tuple[dict[int, int], dict[int, list[str]]]:
+    """Parents and stat fields of every process of the machine."""
+    parents: dict[int, int] = {}
+    stats: dict[int, list[str]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (fields := _stat(int(name))) is not None:
+            parents[int(name)], stats[int(name)] = int(fields[1]), fields
+    return parents, stats
+
+
+_HAS_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
 
 
 def _memory_kb(pid: int) -> tuple[int, int]:
