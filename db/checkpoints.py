@@ -13,9 +13,8 @@ waiting on the disk while no response or worker result was handled.
 ``PASSIVE`` ones, which never wait for or block the writer or a reader
 (Datasette), and cost nothing when the log holds nothing new. At the crawl's
 pace (about 7 MB of log a second on the benchmark's pages) that is about as
-often as SQLite's own. The
-writer's automatic checkpoint is kept, at a much larger size, as a bound on
-the log should the thread fall behind.
+often as SQLite's own. The writer's automatic checkpoint is kept, at a much
+larger size, as a bound on the log should the thread fall behind.
 
 Why by the clock and not by the log's size: the log file keeps its largest
 size when SQLite starts it over, so its size says nothing once it has grown.
