@@ -56,7 +56,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -464,11 +464,22 @@ def _start(tasks: set[asyncio.Task], coro: Any) -> None:
     task.add_done_callback(tasks.discard)
 
 
+def _answer(batch: list[tuple[Any, asyncio.Future]],
+            outcomes: Iterable[tuple[bool, Any]]) -> None:
+    """Answer each call of ``batch`` still awaited with its outcome, in order:
+    ``(True, result)`` or ``(False, exception to raise)``."""
+    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
 def _fail(batch: list[tuple[Any, asyncio.Future]], exc: BaseException) -> None:
     """Every call of ``batch`` still awaited raises ``exc``."""
-    for _, future in batch:
-        if not future.done():
-            future.set_exception(exc)
+    _answer(batch, [(False, exc)] * len(batch))
 
 
 class CallBatcher:
@@ -526,8 +537,7 @@ class CallBatcher:
             except BaseException as exc:
                 _fail(batch, exc)
                 return
-            if not future.done():
-                future.set_result(result)
+            _answer(batch, [(True, result)])
             return
         try:
             done = await self.pool.run(run_each, self.fn, [args for args, _ in batch])
@@ -538,13 +548,7 @@ class CallBatcher:
         except BaseException as exc:
             _fail(batch, exc)
             return
-        for (_, future), (ok, value) in zip(batch, done, strict=True):
-            if future.done():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(WorkerError(value))
+        _answer(batch, ((ok, value if ok else WorkerError(value)) for ok, value in done))
 
 
 class WorkerError(Exception):
@@ -610,13 +614,11 @@ class TagBatcher:
             return
         if done["status"] == "ok":
             self.on_cpu(done["cpu"])
-            for (_, future), result in zip(batch, done["results"], strict=True):
-                if not future.done():
-                    future.set_result({"status": "ok", "result": result})
+            _answer(batch, ((True, {"status": "ok", "result": result})
+                            for result in done["results"]))
         else:
-            for _, future in batch:
-                if not future.done():
-                    future.set_result({"status": done["status"], "error": done["error"]})
+            failed = {"status": done["status"], "error": done["error"]}
+            _answer(batch, [(True, dict(failed)) for _ in batch])
 
 
 def shared_pool(crawler: Any) -> StagePool | None:
