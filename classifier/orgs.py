@@ -213,12 +213,44 @@ def _acronym_definitions(text: str) -> dict[str, str]:
             cand = before[tokens[-k][0]:]
             if _initials(cand).startswith(letters[0].upper()) and \
                     _fuzzy_initials(cand, acr):
-                found[acr] = _clean_surface(cand)
+                start = _name_start(before, tokens, len(tokens) - k)
+                found[acr] = _clean_surface(before[start:])
                 break
     for m in re.finditer(r"\b([A-Z][A-Z0-9&+]{1,8})\s*\(([^()]{6,120})\)", text):
         if _fuzzy_initials(m.group(2), m.group(1)):
             found.setdefault(m.group(1), _clean_surface(m.group(2)))
     return found
+
+
+def _name_start(text: str, tokens: list[tuple[int, int, str]], first: int) -> int:
+    """Where the name ending ``text`` starts when ``tokens[first:]`` spell its acronym:
+    there, or earlier when capitalised words the acronym leaves out come just before.
+
+    "with the US International Development Finance Corporation (DFC)" defines
+    DFC as the whole name, which the text then calls by either; "DFC" for
+    "Development Finance Corporation" alone made two organisations of one.
+    The words before count only as a run of capitalised words (no possessive,
+    no "-based"; single spaces, or an abbreviation's full stop, between them)
+    that follows a lower-case or function word, as names do in running text.
+    A run that starts a text or sentence, or follows another capitalised word
+    (as every word of a Title Case headline is), says nothing about where the
+    name starts: the name is then the words the acronym spells.
+    """
+    at = first
+    while at > 0:
+        _, end, word = tokens[at - 1]
+        gap = text[end:tokens[at][0]]
+        if not (gap == " " or (gap == ". " and "." in word)) or word in _TITLE_FUNCTION_WORDS \
+                or not all(part[:1].isupper() for part in word.split("-")) \
+                or word.endswith(("'", "’", "'s", "’s")):
+            break
+        at -= 1
+    if at == first or at == 0:
+        return tokens[first][0]
+    _, end, before = tokens[at - 1]
+    if text[end:tokens[at][0]] == " " and (before.islower() or before in _TITLE_FUNCTION_WORDS):
+        return tokens[at][0]
+    return tokens[first][0]
 
 
 def _fuzzy_initials(name: str, acronym: str) -> bool:

@@ -23,6 +23,22 @@ def test_acronym_definitions_join_long_and_short_forms():
     assert len(ents["N+ONE Datacenters"].mentions) == 2   # the short form "N+ONE" folds in
 
 
+def test_an_acronym_that_leaves_out_a_qualifier_names_the_whole_name():
+    ents = _names("Africa Data Centres got a loan from the US International Development "
+                  "Finance Corporation (DFC). The DFC said the loan will fund Lagos.")
+    dfc = ents["US International Development Finance Corporation"]
+    assert dfc.acronym == "DFC" and len(dfc.mentions) == 3   # long form, (DFC), DFC
+    assert "Development Finance Corporation" not in ents
+
+
+def test_only_a_run_after_running_text_extends_an_acronyms_name():
+    # a possessive ends the name; so does the start of a text (or a Title Case headline)
+    ents = _names("Cassava Technologies' Africa Data Centres (ADC) opened a site. ADC said so.")
+    assert ents["Africa Data Centres"].acronym == "ADC"
+    ents = _names("Equinix Opens Lagos International Business Centre (IBC) With Partners")
+    assert ents["International Business Centre"].acronym == "IBC"
+
+
 def test_french_institution_names_keep_their_lower_case_words():
     ents = _names("Le projet est conduit par l'Agence des services et systèmes d'information "
                   "(ASSI). Financé par un prêt de la Banque mondiale, le site ouvre.")
