@@ -34,7 +34,7 @@ import sqlite_utils
 
 logger = logging.getLogger(__name__)
 
-#: SQLite's automatic checkpoint size (pages), given back to the writer at the end.
+#: SQLite's automatic checkpoint size (pages) unless a connection sets another.
 SQLITE_DEFAULT_PAGES = 1000
 #: The writer's automatic checkpoint while the thread runs: a bound on the log only.
 WRITER_BOUND_PAGES = 16 * SQLITE_DEFAULT_PAGES
@@ -56,24 +56,26 @@ class Checkpointer:
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._writer_pages = SQLITE_DEFAULT_PAGES  # the writer's own setting, given back
 
     def start(self) -> Checkpointer:
         mode = self.writer.conn.execute("PRAGMA journal_mode").fetchone()[0]
         if mode.lower() != "wal" or self.path is None:
             return self
+        self._writer_pages = self.writer.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         self.writer.execute(f"PRAGMA wal_autocheckpoint = {WRITER_BOUND_PAGES}")
         self._thread = threading.Thread(target=self._run, daemon=True, name="wal-checkpoints")
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """End the thread, and give the writer back SQLite's automatic checkpoints."""
+        """End the thread, and give the writer back its own automatic checkpoints."""
         if self._thread is None:
             return
         self._stop.set()
         self._thread.join()
         self._thread = None
-        self.writer.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_DEFAULT_PAGES}")
+        self.writer.execute(f"PRAGMA wal_autocheckpoint = {self._writer_pages}")
 
     def _run(self) -> None:
         # The thread's own connection: a sqlite3 connection belongs to its thread.

@@ -32,6 +32,16 @@ def _in_database_file(path) -> bool:
     return os.path.getsize(path) > 10 * BODY
 
 
+def test_the_writer_gets_its_own_automatic_checkpoints_back(tmp_path):
+    db = open_db(tmp_path / "c.db")
+    db.execute("PRAGMA wal_autocheckpoint = 500")
+    checkpointer = Checkpointer(db, interval_s=0.01).start()
+    assert _pragma(db, "wal_autocheckpoint") == WRITER_BOUND_PAGES
+    checkpointer.stop()
+    assert _pragma(db, "wal_autocheckpoint") == 500
+    db.close()
+
+
 def test_the_thread_copies_the_log_into_the_database(tmp_path):
     db = open_db(tmp_path / "c.db")
     checkpointer = Checkpointer(db, interval_s=0.01).start()
