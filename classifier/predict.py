@@ -199,8 +199,12 @@ class Predictor:
         p_op = p[:, classes.index(OPERATOR)] if len(p) else np.zeros(0)
         p_inv = p[:, classes.index(INVESTOR)] if len(p) else np.zeros(0)
         ops = [i for i in range(len(p_op)) if p_op[i] >= t.get("operator", 0.5)]
-        if not ops and len(p_op) and p_op.max() >= t.get("operator_floor", 0.2):
-            ops = [int(p_op.argmax())]
+        if not ops:
+            # An article names its operator, so the likeliest one stands in, but never
+            # a name the model rates more likely an investor (a lender is not the operator).
+            fallback = [i for i in range(len(p_op)) if p_op[i] >= p_inv[i]
+                        and p_op[i] >= t.get("operator_floor", 0.2)]
+            ops = [max(fallback, key=lambda i: p_op[i])] if fallback else []
         invs = [i for i in range(len(p_inv)) if p_inv[i] >= t.get("investor", 0.5)
                 and i not in ops and p_inv[i] > p_op[i]]
         tags["operators"] = [dc.orgs[i].value for i in ops]

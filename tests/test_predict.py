@@ -11,7 +11,7 @@ import pytest
 from classifier.candidates import DC_CUE, doc_candidates
 from classifier.cues import cue_possible
 from classifier.document import Doc
-from classifier.predict import Predictor, stack_row
+from classifier.predict import INVESTOR, NONE, OPERATOR, Predictor, stack_row
 from classifier.tagger import load_predictor
 from classifier.terms import text_terms
 from classifier.train import BUNDLED_CORPUS
@@ -130,3 +130,37 @@ def test_a_bound_above_the_threshold_reads_every_article(predictor, cands, monke
     fresh = _fresh(cands)
     _assert_same_decisions(eager, fresh, monkeypatch)
     assert all("doc_features" in c.__dict__ for c in fresh)
+
+
+def _roles_for(predictor: Predictor, dc, rows: dict[str, tuple[float, float]]) -> dict:
+    """``_fields`` of ``dc`` with set operator/investor probabilities per organisation."""
+    classes = list(predictor.roles["orgs"].classes)
+    p = np.zeros((len(dc.orgs), len(classes)))
+    for i, cand in enumerate(dc.orgs):
+        p_op, p_inv = rows[cand.value]
+        p[i, classes.index(OPERATOR)] = p_op
+        p[i, classes.index(INVESTOR)] = p_inv
+        p[i, classes.index(NONE)] = 1.0 - p_op - p_inv
+    probs = {"orgs": p, **{name: np.zeros((len(getattr(dc, name)), 2))
+                           for name in ("countries", "cities", "capacities", "money")}}
+    return predictor._fields(dc, probs)
+
+
+def test_the_operator_fallback_never_takes_a_likelier_investor(predictor):
+    fixed = dataclasses.replace(predictor, thresholds={
+        **predictor.thresholds, "operator": 0.5, "operator_floor": 0.2, "investor": 0.5})
+    dc = doc_candidates(Doc("Zeta Cloud will build a data centre in Nairobi. Acme Bank lent "
+                            "Zeta Cloud $50 million for the data centre.", "", "en"))
+    assert sorted(c.value for c in dc.orgs) == ["Acme Bank", "Zeta Cloud"]
+    # No name reaches the operator threshold: the likeliest operator stands in, but
+    # not the bank, which the model rates more likely an investor.
+    tags = _roles_for(fixed, dc, {"Acme Bank": (0.45, 0.5), "Zeta Cloud": (0.3, 0.1)})
+    assert tags["operators"] == ["Zeta Cloud"]
+    assert tags["investors"] == ["Acme Bank"]
+    # With no other name above the floor, there is no operator rather than the lender.
+    tags = _roles_for(fixed, dc, {"Acme Bank": (0.45, 0.5), "Zeta Cloud": (0.1, 0.0)})
+    assert tags["operators"] == []
+    assert tags["investors"] == ["Acme Bank"]
+    # A name likelier an operator still stands in when below the threshold.
+    tags = _roles_for(fixed, dc, {"Acme Bank": (0.1, 0.3), "Zeta Cloud": (0.3, 0.1)})
+    assert tags["operators"] == ["Zeta Cloud"]
