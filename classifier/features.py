@@ -28,6 +28,25 @@ _ORG_FIN_WORDS = {"capital", "partners", "investment", "investments", "investiss
 _GOV_WORDS = {"ministere", "ministry", "agence", "agency", "autorite", "authority", "office",
               "government", "gouvernement", "etat", "state", "national", "nationale",
               "societe", "department", "commission", "republic", "republique", "presidence"}
+# Words that introduce or follow a person's name ("President Macky Sall", "le président
+# sénégalais Macky Sall", "Slim Feriani, chief executive"): heads of state open data
+# centres and executives announce them, and their names look like a company's.
+_PERSON_TITLES = {"president", "presidente", "minister", "ministre", "ceo", "pdg", "cto",
+                  "cfo", "coo", "chairman", "chairwoman", "chair", "director", "directeur",
+                  "directrice", "founder", "fondateur", "fondatrice", "secretary",
+                  "secretaire", "governor", "gouverneur", "ambassador", "ambassadeur",
+                  "ambassadrice", "mayor", "maire", "chancellor", "chancelier", "chanceliere",
+                  "king", "roi", "sheikh", "mr", "mrs", "ms", "dr", "mme", "executive",
+                  "commissioner", "commissaire", "head", "chief", "managing", "deputy",
+                  "vice", "senator", "senateur", "spokesperson", "porte-parole"}
+# French titles that take a nationality after them ("la ministre camerounaise Minette
+# Libom Li Likeng"); "the director of Africa Data Centres" does not name a person.
+_TITLES_BEFORE_ADJECTIVE = {"president", "presidente", "ministre", "chancelier", "chanceliere",
+                            "ambassadeur", "ambassadrice", "roi"}
+# How French adjectives of nationality end: sénégalais, camerounaise, ivoirien, marocain,
+# kényan, allemand, britannique, burkinabè.
+_ADJECTIVE_ENDINGS = ("ais", "aise", "ois", "oise", "ien", "ienne", "en", "enne", "ain", "aine",
+                      "an", "ane", "and", "ande", "ique", "be")
 _VERB_SAID = {"said", "says", "told", "added", "explained", "declared", "noted", "stated",
               "a", "indique", "declare", "explique", "precise", "affirme", "souligne"}
 
@@ -74,13 +93,15 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
     if any(doc.in_title(m.start) for m in mentions):
         f["in_title"] = 1.0
     cue_counts: dict[str, int] = {}
-    subject = 0
+    subject = titled = 0
     for m in mentions:
         left, right = _window_features(doc, m.start, m.end, "", f)
         if len(right) >= 2:
             f[f"RB={right[0]}_{right[1]}"] = 1.0
         if right and right[0] in _VERB_SAID:
             f["then_said"] = 1.0
+        if _titled(doc, m.end, left, right):
+            titled += 1
         idx = doc.sentence_at(m.start)
         if doc.words_before(idx, m.start) <= 2:
             subject += 1
@@ -90,8 +111,19 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
         f[f"sent_{cue}"] = count / len(mentions)
         f[f"any_{cue}"] = 1.0
     f["subject"] = subject / len(mentions)
+    if titled:
+        f["person_title"] = 1.0
     f["bias_fr" if doc.is_french else "bias_en"] = 1.0
     return f
+
+
+def _titled(doc: Doc, end: int, left: list[str], right: list[str]) -> bool:
+    """Whether a person's title introduces this mention or follows it after a comma."""
+    if left and (left[-1] in _PERSON_TITLES or
+                 (len(left) >= 2 and left[-2] in _TITLES_BEFORE_ADJECTIVE
+                  and left[-1].endswith(_ADJECTIVE_ENDINGS))):
+        return True
+    return bool(right) and right[0] in _PERSON_TITLES and doc.text[end:end + 1] == ","
 
 
 def _word_class(word: str) -> str:

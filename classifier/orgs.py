@@ -73,6 +73,8 @@ _COMMON_CAPS = {
     "comme", "si", "car", "donc", "or", "ni", "soit", "c'est", "y", "est",
 }
 _MINISTER = {"ministre": "Ministère", "minister": "Ministry"}
+# A person's title as an acronym: it starts no name ("PDG de Cybastion" is a person).
+_TITLE_ACRONYMS = {"ceo", "pdg", "cfo", "cto", "coo", "dg", "dga"}
 
 
 @dataclass
@@ -147,8 +149,8 @@ def _spans_in_sentence(sent: Sentence, toks: list[tuple[int, int, str]]
             continue
         # Drop a capitalised function word at the start ("The", "Le", "Selon"), and a
         # sentence-initial verb form ("Financé par ...", "Backed by ...").
-        if (plain in _COMMON_CAPS or (i == 0 and _verb_like(tok))) and not institution \
-                and not _is_acronym(tok):
+        if ((plain in _COMMON_CAPS or (i == 0 and _verb_like(tok))) and not institution
+                and not _is_acronym(tok)) or plain in _TITLE_ACRONYMS:
             i += 1
             continue
         j = i + 1

@@ -65,6 +65,13 @@ def test_units_and_currencies_are_not_organisations():
     assert not {"FCFA", "MW", "IT", "Tier III"} & set(ents)
 
 
+def test_a_title_acronym_starts_no_name():
+    ents = _names("Pour William Stein, PDG de Digital Realty, le marché croît. Le CEO de "
+                  "Cybastion a signé.")
+    assert {"Digital Realty", "Cybastion"} <= set(ents)
+    assert not [name for name in ents if name.startswith(("PDG", "CEO"))]
+
+
 def _merge_pairwise(ents):
     """The plain definition _merge_short_forms indexes: compare with every longer entity."""
     ents.sort(key=lambda e: -len(e.name))
