@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 
 from classifier import places
 from classifier.document import Doc
-from classifier.features import org_features, span_features
+from classifier.features import org_features, person_shaped, span_features, titled_person
 from classifier.numbers import capacities, dollar_amounts
 from classifier.orgs import Entity, find_entities
 
@@ -74,8 +74,15 @@ class DocCandidates:
 
 def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candidate]:
     entities = find_entities(doc.body, doc.title, doc.sentences, doc.sentence_tokens)
+    # People introduced by a title, and the shorter forms of their names ("Faure
+    # Gnassingbé" in a headline, "Faure Essozimna Gnassingbé" in the text, "Buhari").
+    people = {_first_last(e.name) for e in entities if titled_person(e, doc)}
+    surnames = {last for _, last in people}
     kept: list[Entity] = []
     for ent in entities:
+        if people and (ent.name in surnames or (
+                person_shaped(ent.name) and _first_last(ent.name) in people)):
+            continue
         # A bare place name ("Uganda", "Lagos") is not an organisation.
         if _is_place_name(ent.name):
             continue
@@ -86,6 +93,11 @@ def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candida
     return [Candidate(ent.name, org_features(ent, doc, rank, len(kept)),
                       [(m.start, m.end) for m in ent.mentions], ent.forms | {ent.name}, ent)
             for rank, ent in enumerate(kept)]
+
+
+def _first_last(name: str) -> tuple[str, str]:
+    parts = name.split()
+    return parts[0], parts[-1]
 
 
 @lru_cache(maxsize=65536)

@@ -80,9 +80,7 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
         f["has_acronym"] = 1.0
     if entity.institution:
         f["institution"] = 1.0
-    if len(name_words) in (2, 3) and all(w.isalpha() for w in name_words) and \
-            not ({"name_dc", "name_fin", "name_gov"} & f.keys()) and \
-            all(t[:1].isupper() and t[1:].islower() for t in entity.name.split()):
+    if len(name_words) in (2, 3) and person_shaped(entity.name):
         f["shape_person"] = 1.0
     mentions = entity.mentions
     f[f"nment={_bucket(len(mentions), (1, 2, 4, 8))}"] = 1.0
@@ -102,6 +100,11 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
             f["then_said"] = 1.0
         if _titled(doc, m.end, left, right):
             titled += 1
+        if right and _YEAR.fullmatch(right[0]):
+            # "GITEX Africa 2026", "AfricaCom 2024": an event, not a company.
+            f["then_year"] = 1.0
+        if _quoted(doc.text, m.start, m.end):
+            f["quoted"] = 1.0
         idx = doc.sentence_at(m.start)
         if doc.words_before(idx, m.start) <= 2:
             subject += 1
@@ -115,6 +118,51 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
         f["person_title"] = 1.0
     f["bias_fr" if doc.is_french else "bias_en"] = 1.0
     return f
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# Not the straight apostrophe: "l'Agence" is an elision.
+_OPEN_QUOTES = ("«", "“", '"', "‘")
+_CLOSE_QUOTES = ("»", "”", '"', "’")
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """A name in quotation marks ("un futur « Big Datacenter »") is a project's or a
+    nickname; companies are named plainly."""
+    before = text[max(0, start - 2):start].rstrip()
+    after = text[end:end + 2].lstrip()
+    return before.endswith(_OPEN_QUOTES) and after.startswith(_CLOSE_QUOTES)
+
+
+# Words of company names that the word classes above leave out.
+_COMPANY_WORDS = {"holdings", "holding", "group", "groupe", "limited", "company", "compagnie",
+                  "africa", "afrique", "african", "africaine", "international", "global",
+                  "systems", "solutions", "services", "energy", "power", "communications",
+                  "mobile", "technology", "tech", "ventures", "industries", "properties"}
+
+
+def person_shaped(name: str) -> bool:
+    """Written as a person's name: two to four Capitalised words, none an organisation's."""
+    parts = name.split()
+    return 2 <= len(parts) <= 4 and all(
+        p.isalpha() and p[0].isupper() and p[1:].islower() and _norm(p) not in _COMPANY_WORDS
+        and _word_class(_norm(p)) not in ("dc", "fin", "gov") for p in parts)
+
+
+def titled_person(entity: Entity, doc: Doc) -> bool:
+    """A person's name that a title introduces somewhere ("le président Macky Sall").
+
+    Such a name is nobody's operator or investor, so it is no candidate at all: as a
+    feature alone, too few training examples carry it to outweigh a subject's place
+    in an inauguration sentence.
+    """
+    if not person_shaped(entity.name):
+        return False
+    for m in entity.mentions:
+        left, right = doc.window(m.start, m.end, 2)
+        if _titled(doc, m.end, left, right):
+            return True
+    return False
 
 
 def _titled(doc: Doc, end: int, left: list[str], right: list[str]) -> bool:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from classifier import places
 from classifier.text import Sentence, fold, sentences, strip_accents, words
 
 # Words that join the parts of one name ("Bank of China", "Agence de l'État").
@@ -119,7 +120,9 @@ def _is_cap(token: str) -> bool:
         return True
     if token[0].isdigit() and any(c.isupper() for c in token):
         return True
-    return token[0].islower() and any(c.isupper() for c in token[1:]) and len(token) > 2
+    # "iXAfrica", "eSwatini"; not a prefixed adjective ("pan-African", "sub-Saharan").
+    return token[0].islower() and any(c.isupper() for c in token[1:]) and len(token) > 2 \
+        and not token.split("-", 1)[0].islower()
 
 
 @lru_cache(maxsize=65536)
@@ -160,8 +163,11 @@ def _spans_in_sentence(sent: Sentence, toks: list[tuple[int, int, str]]
             _, _, t = toks[j]
             p = _plain(t)
             gap = sent.text[toks[j - 1][1]:toks[j][0]]
-            if gap.strip() not in ("", "-") and not (gap.strip() == "," and institution and
-                                                     j + 1 < n and p in ("des", "du", "de")):
+            # A hyphen joins a name ("Export-Import"); a spaced dash separates a dateline
+            # ("NAIROBI - Oracle") or a facility's town from its name.
+            joined = gap.strip() == "" or gap == "-"
+            if not joined and not (gap.strip() == "," and institution and j + 1 < n
+                                   and p in ("des", "du", "de")):
                 break
             if _is_cap(t) and p not in _COMMON_CAPS - {"la", "le", "de", "du", "des"}:
                 last, lower_run = j, 0
@@ -173,10 +179,30 @@ def _spans_in_sentence(sent: Sentence, toks: list[tuple[int, int, str]]
             else:
                 break
             j += 1
+        if institution:
+            last = _before_place_of_service(toks, i, last)
         if last > i or _is_acronym(tok) or (_is_cap(tok) and plain not in _COMMON_CAPS):
             out.append((sent.start + s, sent.start + toks[last][1], institution))
         i = last + 1
     return out
+
+
+_SERVICE_JOINERS = {"pour", "for"}
+_ARTICLES = {"le", "la", "les", "l'", "the"}
+
+
+def _before_place_of_service(toks: list[tuple[int, int, str]], first: int, last: int) -> int:
+    """End an institution's name before "pour le Bénin", "for Kenya": a country it
+    serves, not part of its name ("directrice des opérations de la Banque mondiale pour
+    le Bénin, la Côte d'Ivoire ...")."""
+    for k in range(last - 1, first, -1):
+        if _plain(toks[k][2]) not in _SERVICE_JOINERS:
+            continue
+        rest = k + 1 + (_plain(toks[k + 1][2]) in _ARTICLES if k + 1 <= last else 0)
+        if rest <= last and places.country_code(" ".join(t for _, _, t in toks[rest:last + 1])):
+            return k - 1
+        return last
+    return last
 
 
 _VERB_ENDINGS = re.compile(r"(?:é|ée|és|ées|ant|ed|ing|ly)$")
@@ -332,7 +358,36 @@ def find_entities(text: str, title: str = "", sents: list[Sentence] | None = Non
     # about where a name ends: there, only names already seen in the body are marked.
     for sent in headline_like:
         _mark_known_forms(sent, entities, alias_of)
-    return _merge_short_forms(list(_unique(entities.values())))
+    return _merge_short_forms(_split_compounds(list(_unique(entities.values())), full))
+
+
+def _split_compounds(ents: list[Entity], full: str) -> list[Entity]:
+    """Give "EcoCloud-G42" back to EcoCloud and G42 when both are named on their own.
+
+    A joint venture or a facility is often called by its partners' names joined
+    with a hyphen; as one name it would be a third organisation. A hyphenated name
+    whose parts are not all names of the text ("Export-Import Bank") stays whole.
+    """
+    by_key: dict[str, Entity] = {}
+    for ent in ents:
+        for form in ent.forms | {ent.name}:
+            by_key.setdefault(fold(form), ent)
+    kept = []
+    for ent in ents:
+        parts = [p.strip() for p in ent.name.split("-")]
+        owners = [by_key.get(fold(p)) for p in parts] if len(parts) > 1 else []
+        if not owners or any(o is None or o is ent for o in owners):
+            kept.append(ent)
+            continue
+        for m in ent.mentions:
+            at = m.start
+            for part, owner in zip(parts, owners, strict=True):
+                found = full.find(part, at, m.end)
+                if found < 0:
+                    break
+                owner.mentions.append(Mention(found, found + len(part), part, m.sentence))
+                at = found + len(part)
+    return kept
 
 
 _TITLE_FUNCTION_WORDS = {"To", "For", "Its", "With", "As", "At", "In", "On", "And", "Of",

@@ -25,3 +25,18 @@ def test_features_without_a_cue_are_those_declared():
             low, high = free[name]
             assert low <= value <= high, (name, value, d.title)
     assert checked
+
+
+def test_people_a_title_introduces_are_no_organisation_candidates():
+    doc = Doc("Le président Faure Essozimna Gnassingbé a inauguré le centre, exploité par "
+              "Africa Data Centres. Cina Lawson, ministre de l'Économie numérique, a salué "
+              "le projet.", "Togo : Faure Gnassingbé inaugure Lomé Data Centre", "fr")
+    names = {c.value for c in doc_candidates(doc).orgs}
+    assert "Africa Data Centres" in names
+    # titled in the text, and the headline's shorter form of the same name
+    assert not {"Faure Essozimna Gnassingbé", "Faure Gnassingbé", "Cina Lawson"} & names
+    doc = Doc("President Muhammadu Buhari commissioned the Galaxy Backbone data centre. "
+              "Buhari said it would host federal data.", "Buhari commissions Galaxy Backbone's "
+              "data centre", "en")
+    names = {c.value for c in doc_candidates(doc).orgs}
+    assert "Galaxy Backbone" in names and "Buhari" not in names

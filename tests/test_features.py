@@ -6,6 +6,8 @@ import pytest
 
 from classifier.candidates import doc_candidates
 from classifier.document import Doc
+from classifier.features import person_shaped, titled_person
+from classifier.orgs import find_entities
 
 
 def _org_features(text: str, name: str, language: str = "en") -> dict[str, float]:
@@ -25,7 +27,26 @@ def _org_features(text: str, name: str, language: str = "en") -> dict[str, float
      "Minette Libom", "fr"),
 ])
 def test_a_title_marks_a_person(text, name, language):
-    assert _org_features(text, name, language).get("person_title") == 1.0
+    doc = Doc(text, "", language)
+    [entity] = [e for e in find_entities(doc.body) if e.name == name]
+    assert titled_person(entity, doc)
+    # and such a name is no organisation candidate at all (classifier.candidates)
+    assert name not in {c.value for c in doc_candidates(doc).orgs}
+
+
+def test_person_shape():
+    assert person_shaped("Macky Sall") and person_shaped("Faure Essozimna Gnassingbé")
+    assert not person_shaped("Raxio")                  # one word
+    assert not person_shaped("Cassava Technologies")   # an organisation's word
+    assert not person_shaped("Banque Mondiale")
+    assert not person_shaped("MainOne Cable")          # not written as a name is
+    assert not person_shaped("Wingu Africa Holdings")
+
+
+def test_a_title_before_a_name_that_is_no_person_is_a_feature():
+    features = _org_features("Chief executive Wingu Africa Holdings said the site opens "
+                             "in May.", "Wingu Africa Holdings")
+    assert features.get("person_title") == 1.0
 
 
 @pytest.mark.parametrize("text, name, language", [
@@ -40,3 +61,19 @@ def test_a_title_marks_a_person(text, name, language):
 ])
 def test_an_organisation_beside_a_title_is_not_a_person(text, name, language):
     assert "person_title" not in _org_features(text, name, language)
+
+
+def test_an_event_is_followed_by_its_year():
+    features = _org_features("Raxio and Zeta Cloud signed the deal at GITEX Africa 2026 in "
+                             "Marrakech.", "GITEX Africa")
+    assert features.get("then_year") == 1.0
+    assert "then_year" not in _org_features("Zeta Cloud said in 2026 it would build a data "
+                                             "centre.", "Zeta Cloud")
+
+
+def test_a_name_in_quotation_marks_is_quoted():
+    text = ("Les deux centres préparent un futur « Big Datacenter » national, exploité par "
+            "l'Agence nationale.")
+    assert _org_features(text, "Big Datacenter", "fr").get("quoted") == 1.0
+    assert "quoted" not in _org_features("Zeta Cloud opened “a data centre” in Lagos.",
+                                         "Zeta Cloud")

@@ -106,3 +106,27 @@ def test_merging_short_forms_matches_the_pairwise_definition(names):
     slow = _merge_pairwise(_entities(names))
     assert [(e.name, sorted(e.forms), e.acronym, len(e.mentions)) for e in fast] == \
         [(e.name, sorted(e.forms), e.acronym, len(e.mentions)) for e in slow]
+
+
+def test_a_spaced_dash_ends_a_name_and_a_hyphen_of_two_names_splits():
+    ents = _names("NAIROBI - Oracle opened a cloud region. G42 and EcoCloud signed an MoU. "
+                  "The EcoCloud-G42 data centre will rise at Olkaria; the Export-Import Bank "
+                  "of China is not two banks.")
+    assert "NAIROBI - Oracle" not in ents and "Oracle" in ents
+    assert "EcoCloud-G42" not in ents
+    assert len(ents["EcoCloud"].mentions) == 2 and len(ents["G42"].mentions) == 2
+    assert "Export-Import Bank of China" in ents
+
+
+def test_a_country_an_institution_serves_is_not_part_of_its_name():
+    ents = _names("Coralie Gevers, directrice des opérations de la Banque mondiale pour le "
+                  "Bénin, la Côte d'Ivoire et le Togo, était présente. Le Fonds d'Abou Dhabi "
+                  "pour le développement a financé la centrale.")
+    assert "Banque mondiale" in ents
+    assert "Fonds d'Abou Dhabi pour le développement" in ents
+
+
+def test_a_prefixed_adjective_is_no_name_but_a_lower_case_brand_is():
+    ents = _names("The pan-African investor backs iXAfrica in sub-Saharan markets.")
+    assert "iXAfrica" in ents
+    assert not [name for name in ents if "African" in name or "Saharan" in name]
