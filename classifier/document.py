@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,6 +14,9 @@ from classifier.text import Sentence, sentences, strip_accents, words
 
 #: How much of the body counts as the lead, in characters.
 LEAD_CHARS = 700
+# A paragraph of its own, "About" and a name of at most eight words, no full stop.
+_ABOUT = re.compile(r"(?m)^(?:About |À propos d(?:e |u |')|A propos d(?:e |u |'))(?:the |l')?"
+                    r"(?P<subject>[A-Z][^\n.]{0,80})$")
 
 
 @dataclass
@@ -29,6 +33,16 @@ class Doc:
         self.title = self.title or ""
         self.text = f"{self.title}\n\n{self.body}" if self.title else self.body
         self.title_end = len(self.title) if self.title else -1
+
+    @cached_property
+    def about_sections(self) -> list[tuple[int, int, str]]:
+        """(start, end, subject) of the "About X" / "À propos de X" boilerplate that ends
+        a press release: who X is, its shareholders and its other sites, not the news."""
+        heads = [(m.start(), m.group("subject")) for m in _ABOUT.finditer(self.text)]
+        if not heads:
+            return []
+        ends = [start for start, _ in heads[1:]] + [len(self.text)]
+        return [(start, end, subject) for (start, subject), end in zip(heads, ends, strict=True)]
 
     @cached_property
     def sentences(self) -> list[Sentence]:

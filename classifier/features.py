@@ -13,7 +13,7 @@ import re
 
 from classifier.document import Doc
 from classifier.orgs import Entity
-from classifier.text import strip_accents
+from classifier.text import fold, strip_accents
 
 _ORG_DC_WORDS = {"data", "datacenter", "datacenters", "datacentre", "datacentres", "centres",
                  "centers", "centre", "center", "dc", "cloud", "digital", "hosting", "colocation",
@@ -114,6 +114,11 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
         f[f"sent_{cue}"] = count / len(mentions)
         f[f"any_{cue}"] = 1.0
     f["subject"] = subject / len(mentions)
+    background = _in_others_about(entity, doc)
+    if background:
+        # Named only in another company's "About" paragraph: a shareholder, a partner
+        # of old, not a party to this news.
+        f["about_other"] = background / len(mentions)
     if titled:
         f["person_title"] = 1.0
     f["bias_fr" if doc.is_french else "bias_en"] = 1.0
@@ -139,6 +144,22 @@ _COMPANY_WORDS = {"holdings", "holding", "group", "groupe", "limited", "company"
                   "africa", "afrique", "african", "africaine", "international", "global",
                   "systems", "solutions", "services", "energy", "power", "communications",
                   "mobile", "technology", "tech", "ventures", "industries", "properties"}
+
+
+def _in_others_about(entity: Entity, doc: Doc) -> int:
+    """How many of the entity's mentions lie in an "About" paragraph on someone else."""
+    sections = doc.about_sections
+    if not sections:
+        return 0
+    forms = {fold(form) for form in entity.forms | {entity.name}}
+    count = 0
+    for m in entity.mentions:
+        for start, end, subject in sections:
+            if start <= m.start < end:
+                key = fold(subject)
+                count += not any(form and (form in key or key in form) for form in forms)
+                break
+    return count
 
 
 def person_shaped(name: str) -> bool:

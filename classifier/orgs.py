@@ -187,6 +187,24 @@ def _spans_in_sentence(sent: Sentence, toks: list[tuple[int, int, str]]
     return out
 
 
+_CONTINENT_ADJECTIVES = {"african", "africain", "africaine", "africains", "africaines",
+                         "pan-african", "panafricain", "panafricaine", "european", "europeen",
+                         "europeenne", "asian", "asiatique", "american", "americain",
+                         "americaine", "arab", "arabe", "gulf", "middle"}
+
+
+@lru_cache(maxsize=65536)
+def _adjective_of_place(surface: str) -> bool:
+    """"African", "Kenyan", "Moroccan": one word that says where, never who.
+
+    Alone they would be short forms of "African Development Bank" or "Kenyan
+    Ministry of ICT" and lend those names their every use as adjectives.
+    """
+    if " " in surface:
+        return False
+    return _plain(surface) in _CONTINENT_ADJECTIVES or places.demonym_country(surface) is not None
+
+
 _SERVICE_JOINERS = {"pour", "for"}
 _ARTICLES = {"le", "la", "les", "l'", "the"}
 
@@ -348,7 +366,8 @@ def find_entities(text: str, title: str = "", sents: list[Sentence] | None = Non
             continue
         for start, end, institution in _spans_in_sentence(sent, toks):
             surface = _clean_surface(full[start:end])
-            if not surface or len(surface) < 2 or _plain(surface) in _NOT_ORGS:
+            if not surface or len(surface) < 2 or _plain(surface) in _NOT_ORGS \
+                    or _adjective_of_place(surface):
                 continue
             surface = _minister_to_ministry(surface)
             ent = entity_for(surface, institution)

@@ -112,3 +112,17 @@ def test_empty_document():
     assert doc.sentence_cues == []
     assert doc.window(0, 0) == ([], [])
     assert doc.window_cues(0, 0, 6) == (set(), set())
+
+
+def test_about_sections_run_from_their_heading_to_the_next():
+    body = ("Zeta Cloud opens a data centre in Accra.\n\nAbout 2,000 square metres\n\n"
+            "The hall is large.\n\nAbout Zeta Cloud\n\nZeta Cloud runs three sites.\n\n"
+            "À propos du Fonds Souverain de Djibouti\n\nLe fonds investit.")
+    doc = Doc(body, "Zeta Cloud opens Accra site", "en")
+    sections = doc.about_sections
+    assert [subject for _, _, subject in sections] == ["Zeta Cloud",
+                                                        "Fonds Souverain de Djibouti"]
+    (first_start, first_end, _), (second_start, second_end, _) = sections
+    assert doc.text[first_start:first_end].startswith("About Zeta Cloud")
+    assert first_end == second_start and second_end == len(doc.text)
+    assert Doc("No boilerplate here.", "", "en").about_sections == []

@@ -77,3 +77,12 @@ def test_a_name_in_quotation_marks_is_quoted():
     assert _org_features(text, "Big Datacenter", "fr").get("quoted") == 1.0
     assert "quoted" not in _org_features("Zeta Cloud opened “a data centre” in Lagos.",
                                          "Zeta Cloud")
+
+
+def test_a_name_only_in_another_companys_about_paragraph_is_background():
+    body = ("Zeta Cloud has expanded its Accra data centre with equity from Africa50.\n\n"
+            "About Africa50\n\nAfrica50 is an infrastructure investor whose shareholders "
+            "include the African Development Bank.")
+    assert _org_features(body, "African Development Bank").get("about_other") == 1.0
+    # the paragraph's own subject is not background
+    assert "about_other" not in _org_features(body, "Africa50")

@@ -130,3 +130,11 @@ def test_a_prefixed_adjective_is_no_name_but_a_lower_case_brand_is():
     ents = _names("The pan-African investor backs iXAfrica in sub-Saharan markets.")
     assert "iXAfrica" in ents
     assert not [name for name in ents if "African" in name or "Saharan" in name]
+
+
+def test_an_adjective_of_place_is_no_short_form_of_a_name():
+    ents = _names("African governments and the African Development Bank own the fund. "
+                  "Kenyan banks lent to the Kenyan Ministry of ICT.")
+    assert ents["African Development Bank"].forms == {"African Development Bank"}
+    assert "Kenyan Ministry of ICT" in ents
+    assert not {"African", "Kenyan"} & set(ents)
