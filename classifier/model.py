@@ -287,8 +287,11 @@ def fit(docs: list[LabelledDoc], cands: list[DocCandidates] | None = None,
     texts = [text_terms(c.doc) for c in cands]
     y_rel = [bool(d.labels["relevant"]) for d in docs]
     relevance = _text_pipeline(c=10.0).fit(texts, y_rel)
-    event = _text_pipeline(c=10.0, analyzer=stem_terms).fit([lead_text(c.doc) for c in cands],
-                                       [d.labels["event"] or "other" for d in docs])
+    # Events are told only for relevant articles, so only they teach the event model:
+    # the others, all "other", were most of its examples and most of its answers.
+    told = [i for i, d in enumerate(docs) if d.labels["relevant"]] or range(len(docs))
+    event = _text_pipeline(c=10.0, analyzer=stem_terms).fit(
+        [lead_text(cands[i].doc) for i in told], [docs[i].labels["event"] or "other" for i in told])
     roles = _fit_roles(docs, cands)
     groups = [d.group for d in docs]
     n_splits = min(5, len(set(groups)))

@@ -27,3 +27,16 @@ def test_the_event_model_reads_the_headline_and_the_lead_only():
 def test_terms_of_an_empty_document():
     assert text_terms(Doc("")) == []
     assert stem_terms(lead_text(Doc(""))) == []
+
+
+def test_the_event_model_learns_from_relevant_articles_only():
+    from classifier.model import fit
+    from classifier.train import BUNDLED_CORPUS
+    from classifier.training import load_corpus_labels
+
+    # Irrelevant pages carry "other" (or nothing); events are told of relevant ones.
+    docs = [d for d in load_corpus_labels(BUNDLED_CORPUS)
+            if not d.labels["relevant"] or d.labels["event"] not in (None, "other")]
+    assert any(not d.labels["relevant"] for d in docs)
+    model = fit(docs, tune=False)
+    assert set(model.event.classes_) == {d.labels["event"] for d in docs if d.labels["relevant"]}
