@@ -192,7 +192,22 @@ def _titled(doc: Doc, end: int, left: list[str], right: list[str]) -> bool:
                  (len(left) >= 2 and left[-2] in _TITLES_BEFORE_ADJECTIVE
                   and left[-1].endswith(_ADJECTIVE_ENDINGS))):
         return True
-    return bool(right) and right[0] in _PERSON_TITLES and doc.text[end:end + 1] == ","
+    return bool(right) and right[0] in _PERSON_TITLES and _title_after(doc.text, end)
+
+
+_RAW_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+def _title_after(text: str, end: int) -> bool:
+    """", chief executive of ..." after a name is that name's title; in "Safaricom
+    Ethiopia, chief executive Wim Vanhelleputte said" it is the next name's."""
+    if text[end:end + 1] != ",":
+        return False
+    following = _RAW_WORD.findall(text, end + 1, end + 80)[:4]
+    k = 0
+    while k < len(following) and _norm(following[k]) in _PERSON_TITLES:
+        k += 1
+    return k > 0 and (k == len(following) or not following[k][:1].isupper())
 
 
 def _word_class(word: str) -> str:

@@ -86,3 +86,12 @@ def test_a_name_only_in_another_companys_about_paragraph_is_background():
     assert _org_features(body, "African Development Bank").get("about_other") == 1.0
     # the paragraph's own subject is not background
     assert "about_other" not in _org_features(body, "Africa50")
+
+
+def test_a_title_after_a_comma_belongs_to_the_name_it_precedes():
+    text = ("Safaricom Ethiopia, chief executive Wim Vanhelleputte said, will open the data "
+            "centre in Addis Ababa.")
+    doc = Doc(text, "", "en")
+    names = {c.value for c in doc_candidates(doc).orgs}
+    assert "Safaricom Ethiopia" in names
+    assert "person_title" not in _org_features(text, "Safaricom Ethiopia")
