@@ -39,8 +39,8 @@ _PERSON_TITLES = {"president", "presidente", "minister", "ministre", "ceo", "pdg
                   "king", "roi", "sheikh", "mr", "mrs", "ms", "dr", "mme", "executive",
                   "commissioner", "commissaire", "head", "chief", "managing", "deputy",
                   "vice", "senator", "senateur", "spokesperson", "porte-parole"}
-# French titles that take a nationality after them ("la ministre camerounaise Minette
-# Libom Li Likeng"); "the director of Africa Data Centres" does not name a person.
+# French titles that take a nationality after them, so the name comes one word later
+# ("la ministre camerounaise Minette Libom Li Likeng").
 _TITLES_BEFORE_ADJECTIVE = {"president", "presidente", "ministre", "chancelier", "chanceliere",
                             "ambassadeur", "ambassadrice", "roi"}
 # How French adjectives of nationality end: sénégalais, camerounaise, ivoirien, marocain,
@@ -116,8 +116,8 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
     f["subject"] = subject / len(mentions)
     background = _in_others_about(entity, doc)
     if background:
-        # Named only in another company's "About" paragraph: a shareholder, a partner
-        # of old, not a party to this news.
+        # Named in another company's "About" paragraph (this share of the mentions): a
+        # shareholder or a partner of old there, not a party to the news.
         f["about_other"] = background / len(mentions)
     if titled:
         f["person_title"] = 1.0
