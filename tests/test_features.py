@@ -1,4 +1,5 @@
-"""classifier.features: what marks an organisation candidate as a person's name."""
+"""classifier.features: the signs that a name is a person's, an event's, a project's, or
+background to the news."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""What the text models read: terms built from the document's own words."""
+"""What the text models read (terms built from the document's own words) and learn from."""
 
 from classifier.document import LEAD_CHARS, Doc
-from classifier.model import lead_text, stem_terms, text_terms
+from classifier.model import fit, lead_text, stem_terms, text_terms
+from classifier.train import BUNDLED_CORPUS
+from classifier.training import load_corpus_labels
 
 TITLE = "Raxio opens Kampala data centre"
 BODY = ("Raxio Group has opened a 1.5 MW facility in Kampala, backed by the IFC. " * 30).strip()
@@ -30,10 +32,6 @@ def test_terms_of_an_empty_document():
 
 
 def test_the_event_model_learns_from_relevant_articles_only():
-    from classifier.model import fit
-    from classifier.train import BUNDLED_CORPUS
-    from classifier.training import load_corpus_labels
-
     # Irrelevant pages carry "other" (or nothing); events are told of relevant ones.
     docs = [d for d in load_corpus_labels(BUNDLED_CORPUS)
             if not d.labels["relevant"] or d.labels["event"] not in (None, "other")]
