@@ -387,6 +387,8 @@ def _split_compounds(ents: list[Entity], full: str) -> list[Entity]:
     with a hyphen; as one name it would be a third organisation. A hyphenated name
     whose parts are not all names of the text ("Export-Import Bank") stays whole.
     """
+    if not any("-" in ent.name for ent in ents):   # most articles: no name index to build
+        return ents
     by_key: dict[str, Entity] = {}
     for ent in ents:
         for form in ent.forms | {ent.name}:
