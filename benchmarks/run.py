@@ -49,6 +49,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
@@ -221,28 +223,8 @@ class Run:
 
     def anchor_before(self, sources: Path) -> None:
         """The anchor's first pass: the mirror's article pages as the server sends them."""
-        import yaml
-
         note("anchor, first pass (before the crawl) ...")
-        bases = {}
-        for source in yaml.safe_load(sources.read_text())["sources"]:
-            start = urlsplit(source["start_urls"][0])
-            bases[source["name"]] = f"{start.scheme}://{start.netloc}"
-        pages = []
-        with (self.work / "mirror" / "articles.jsonl").open(encoding="utf-8") as lines:
-            for line in lines:
-                page = json.loads(line)
-                pages.append((bases[page["site"]] + page["path"], page["site"], page["path"]))
-        sites = self.work / "mirror" / "sites"
-
-        def html() -> Iterator[str]:
-            # The server's own substitution (serve.py), so these are the bytes it sends.
-            for _, site, path in sorted(pages):
-                file = sites / site / unquote(path).strip("/")
-                raw = (file / "index.html" if file.is_dir() else file).read_bytes()
-                yield raw.decode("utf-8").replace("{{BASE}}", bases[site])
-
-        self.anchor_first = anchor_pass(html())
+        self.anchor_first = anchor_pass(served_article_pages(self.work / "mirror", sources))
 
     def anchor(self) -> None:
         """The anchor's second pass, on the stored pages, and the two passes together.
@@ -370,6 +352,27 @@ class Run:
                                      f"{1000 * self.cpu_per_page:.1f} ms: the ratio below if "
                                      f"the machine ran nothing else)")
         self.emit("end_to_end_vs_trafilatura", f"{self.pages_s / self.anchor_s:.2f}")
+
+
+def served_article_pages(mirror: Path, sources: Path) -> Iterator[str]:
+    """The mirror's article pages as ``serve.py`` sends them, in the order of their URLs.
+
+    ``sources``: the sources file the server wrote, where each site's base URL is.
+    The server replaces ``{{BASE}}`` with it in every text file; so is it here.
+    """
+    bases = {}
+    for source in yaml.safe_load(sources.read_text())["sources"]:
+        start = urlsplit(source["start_urls"][0])
+        bases[source["name"]] = f"{start.scheme}://{start.netloc}"
+    pages = []
+    with (mirror / "articles.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            page = json.loads(line)
+            pages.append((bases[page["site"]] + page["path"], page["site"], page["path"]))
+    for _, site, path in sorted(pages):
+        file = mirror / "sites" / site / unquote(path).strip("/")
+        raw = (file / "index.html" if file.is_dir() else file).read_bytes()
+        yield raw.decode("utf-8").replace("{{BASE}}", bases[site])
 
 
 def anchor_pass(pages: Iterable[str]) -> tuple[int, float, float]:

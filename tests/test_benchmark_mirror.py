@@ -1,7 +1,9 @@
-"""The benchmark mirror generator (benchmarks/mirror.py): well-formed, crawlable, deterministic."""
+"""The benchmark mirror generator (benchmarks/mirror.py): well-formed, crawlable, deterministic;
+and the anchor's first pass (benchmarks/run.py) reads the pages as the crawl gets them."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sqlite3
@@ -19,6 +21,7 @@ from spiders.page_kind import classify_page
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from mirror import build_mirror  # noqa: E402
+from run import served_article_pages  # noqa: E402
 
 BASE = "http://127.0.0.1:9"
 PAGES = 24
@@ -109,3 +112,7 @@ def test_the_mirror_crawls_completely(mirror, tmp_path):
     assert stored == {(a["path"].lstrip("/"), a["title"]) for a in _articles(out)}
     errors = conn.execute("SELECT count(*) FROM pages WHERE status >= 400 OR status IS NULL")
     assert errors.fetchone()[0] == 0
+    # The anchor's pass before the crawl reads the very HTML the crawl stores, in its order.
+    html = [gzip.decompress(blob).decode("utf-8") for (blob,) in conn.execute(
+        "SELECT html_gz FROM pages WHERE kind = 'article' ORDER BY url")]
+    assert list(served_article_pages(out, server.sources)) == html
