@@ -36,6 +36,7 @@ The rule (the issue's default, kept because it gives ids a CRM can rely on):
 Operator and investor names are normalised (case, accents, punctuation,
 corporate suffixes, a trailing "Data Centres"/"Datacenters"), and mapped
 through the ``organizations`` alias table when the tagger has written one;
+one organisation named in French and in English is one (:mod:`db.bilingual_names`);
 the display name is the canonical name, else the most frequent spelling.
 
 :func:`build_projects` recomputes everything from the tags (deterministic:
@@ -65,6 +66,7 @@ from typing import Any
 import sqlite_utils
 
 from classifier import places
+from db.bilingual_names import bilingual_keys, is_translated
 from db.project_stage import StageReading, article_stage, fold, project_stage
 from db.schema import open_db
 
@@ -341,8 +343,9 @@ def _display_names(spellings: dict[str, Counter], aliases: dict[str, str]) -> di
         canonical = aliases.get(key)
         if canonical:
             out[key] = canonical
-        else:  # most frequent spelling; ties: the longer (more informative), then A-Z
-            out[key] = min(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[0]
+        else:  # most frequent spelling; ties: English, the longer (more informative), A-Z
+            out[key] = min(counts.items(), key=lambda kv: (-kv[1], is_translated(kv[0]),
+                                                           -len(kv[0]), kv[0]))[0]
     return out
 
 
@@ -354,10 +357,12 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
     lists); only relevant ones count. Output order is deterministic.
     """
     aliases = aliases or {}
+    ordered = sorted(articles, key=lambda r: r.get("url") or "")
+    joined = _bilingual_keys(aliases, ordered)
     result = BuildResult()
     projects: dict[str, _Project] = {}
     spellings: dict[str, Counter] = defaultdict(Counter)
-    for row in sorted(articles, key=lambda r: r.get("url") or ""):
+    for row in ordered:
         if not row.get("relevant"):
             continue
         result.articles += 1
@@ -372,6 +377,7 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
         investor_keys = []
         for name in _json_list(row.get("investors")):
             key = name_key(aliases.get(name_key(name), name))
+            key = joined.get(key, key)
             if key:
                 spellings[key][aliases.get(name_key(name), name)] += 1
                 investor_keys.append(key)
@@ -384,6 +390,7 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
         for raw in dict.fromkeys(operators):
             canonical = aliases.get(name_key(raw), raw)
             op_key = name_key(canonical)
+            op_key = joined.get(op_key, op_key)
             # Two spellings of one operator in an article ("Onix Data Centers", "Onix Data
             # Centre Group") are one operator: one contribution, one project-article link.
             if not op_key or op_key in seen_operators:
@@ -427,6 +434,14 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
     links.sort(key=lambda r: (r["project_id"], r["published"], r["article_url"]))
     result.projects, result.links = len(rows), len(links)
     return rows, links, result
+
+
+def _bilingual_keys(aliases: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, str]:
+    """One name key for each organisation the relevant ``rows`` name in both French and
+    English (:mod:`db.bilingual_names`), after the ``aliases``."""
+    names = sorted({aliases.get(name_key(n), n) for row in rows if row.get("relevant")
+                    for column in ("operators", "investors") for n in _json_list(row.get(column))})
+    return bilingual_keys(names, name_key)
 
 
 def _project_row(pid: str, project: _Project, names: dict[str, str]) -> dict[str, Any]:

@@ -136,6 +136,28 @@ def test_spelling_variants_merge_and_aliases_pick_the_canonical_name():
     assert rows[0]["project_id"] == project_id("N+One", "MA", "Nouaceur")
 
 
+def test_an_organisation_named_in_french_and_in_english_is_one():
+    base = {"relevant": 1, "countries": ["TG"], "cities": ["Lomé"], "text": "", "source": "s"}
+    articles = [
+        dict(base, url="u1", published="2021-06-04", title="Lomé Data Centre ouvre",
+             operators=["Société d'infrastructures numériques"], investors=["Banque mondiale"]),
+        dict(base, url="u2", published="2021-06-05", title="Lomé Data Centre opens",
+             operators=["Africa Data Centres"], investors=["World Bank"])]
+    rows, links, _ = assemble(articles)
+    assert [r["investors"] for r in rows] == ['["World Bank"]'] * 2
+    assert [link["investors"] for link in links] == ['["World Bank"]'] * 2
+    # Through the tagger's aliases too; one name is shown, the most frequent spelling.
+    articles.append(dict(articles[0], url="u3", investors=["BM"]))
+    rows, _, _ = assemble(articles, {name_key("BM"): "Banque mondiale"})
+    assert [r["investors"] for r in rows] == ['["Banque mondiale"]'] * 2
+    # An operator too: one project, with the id of the name its key comes from.
+    articles = [dict(articles[1], url="u4", operators=["Banque mondiale"]),
+                dict(articles[1], url="u5", operators=["World Bank"])]
+    rows, _, _ = assemble(articles)
+    assert [(r["operator"], r["n_articles"]) for r in rows] == [("World Bank", 2)]
+    assert rows[0]["project_id"] == project_id("World Bank", "TG", "Lomé")
+
+
 def test_two_spellings_of_one_operator_in_one_article_make_one_link():
     rows, links, _ = assemble([{
         "url": "u1", "relevant": 1, "countries": ["KE"], "cities": ["Nairobi"], "text": "",
