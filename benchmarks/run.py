@@ -47,9 +47,7 @@ import urllib.request
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
-
-import yaml
+from urllib.parse import quote, unquote
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -155,9 +153,9 @@ class Run:
                                    "--sources-out", str(sources)],
                                   stdout=subprocess.PIPE, text=True)
         try:
-            for _ in range(6):
-                server.stdout.readline()
-            self.anchor_before(sources)
+            # serve.py prints "SITE BASE" for each of the mirror's six sites once it serves.
+            bases = dict(server.stdout.readline().split() for _ in range(6))
+            self.anchor_before(bases)
             stats_file = self.work / "crawl-stats.json"
             extra = ["-s", f"DCRADAR_WORKERS={self.workers}"] if self.workers is not None else []
             note("crawling (dcradar crawl) ...")
@@ -221,10 +219,10 @@ class Run:
             self.emit("tagging", f"{self.articles / tag_cpu:.1f} articles/s per core "
                                  f"({tag_cpu:.1f} CPU s for {self.articles} articles)")
 
-    def anchor_before(self, sources: Path) -> None:
+    def anchor_before(self, bases: dict[str, str]) -> None:
         """The anchor's first pass: the mirror's article pages as the server sends them."""
         note("anchor, first pass (before the crawl) ...")
-        self.anchor_first = anchor_pass(served_article_pages(self.work / "mirror", sources))
+        self.anchor_first = anchor_pass(served_article_pages(self.work / "mirror", bases))
 
     def anchor(self) -> None:
         """The anchor's second pass, on the stored pages, and the two passes together.
@@ -354,16 +352,12 @@ class Run:
         self.emit("end_to_end_vs_trafilatura", f"{self.pages_s / self.anchor_s:.2f}")
 
 
-def served_article_pages(mirror: Path, sources: Path) -> Iterator[str]:
+def served_article_pages(mirror: Path, bases: dict[str, str]) -> Iterator[str]:
     """The mirror's article pages as ``serve.py`` sends them, in the order of their URLs.
 
-    ``sources``: the sources file the server wrote, where each site's base URL is.
-    The server replaces ``{{BASE}}`` with it in every text file; so is it here.
+    ``bases``: each site's base URL, as the server printed it. The server replaces
+    ``{{BASE}}`` with it in every text file; so is it here.
     """
-    bases = {}
-    for source in yaml.safe_load(sources.read_text())["sources"]:
-        start = urlsplit(source["start_urls"][0])
-        bases[source["name"]] = f"{start.scheme}://{start.netloc}"
     pages = []
     with (mirror / "articles.jsonl").open(encoding="utf-8") as lines:
         for line in lines:

@@ -115,4 +115,4 @@ def test_the_mirror_crawls_completely(mirror, tmp_path):
     # The anchor's pass before the crawl reads the very HTML the crawl stores, in its order.
     html = [gzip.decompress(blob).decode("utf-8") for (blob,) in conn.execute(
         "SELECT html_gz FROM pages WHERE kind = 'article' ORDER BY url")]
-    assert list(served_article_pages(out, server.sources)) == html
+    assert list(served_article_pages(out, server.bases)) == html
