@@ -357,16 +357,16 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
     lists); only relevant ones count. Output order is deterministic.
     """
     aliases = aliases or {}
-    ordered = sorted(articles, key=lambda r: r.get("url") or "")
-    joined = _bilingual_keys(aliases, ordered)
+    relevant = [(row, _json_list(row.get("operators")), _json_list(row.get("investors")))
+                for row in sorted(articles, key=lambda r: r.get("url") or "")
+                if row.get("relevant")]
+    joined = _bilingual_keys(aliases, (name for _, operators, investors in relevant
+                                       for name in (*operators, *investors)))
     result = BuildResult()
     projects: dict[str, _Project] = {}
     spellings: dict[str, Counter] = defaultdict(Counter)
-    for row in ordered:
-        if not row.get("relevant"):
-            continue
+    for row, operators, investors in relevant:
         result.articles += 1
-        operators = _json_list(row.get("operators"))
         places_ = article_places(_json_list(row.get("countries")), _json_list(row.get("cities")))
         if not operators:
             result.skipped_no_operator += 1
@@ -375,7 +375,7 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
             result.skipped_no_place += 1
             continue
         investor_keys = []
-        for name in _json_list(row.get("investors")):
+        for name in investors:
             key = name_key(aliases.get(name_key(name), name))
             key = joined.get(key, key)
             if key:
@@ -436,12 +436,10 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
     return rows, links, result
 
 
-def _bilingual_keys(aliases: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, str]:
-    """One name key for each organisation the relevant ``rows`` name in both French and
-    English (:mod:`db.bilingual_names`), after the ``aliases``."""
-    names = sorted({aliases.get(name_key(n), n) for row in rows if row.get("relevant")
-                    for column in ("operators", "investors") for n in _json_list(row.get(column))})
-    return bilingual_keys(names, name_key)
+def _bilingual_keys(aliases: dict[str, str], names: Iterable[str]) -> dict[str, str]:
+    """One name key for each organisation of ``names`` named in both French and English
+    (:mod:`db.bilingual_names`), after the ``aliases``."""
+    return bilingual_keys(sorted({aliases.get(name_key(n), n) for n in names}), name_key)
 
 
 def _project_row(pid: str, project: _Project, names: dict[str, str]) -> dict[str, Any]:
