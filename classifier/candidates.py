@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from classifier import places
 from classifier.document import Doc
 from classifier.features import org_features, person_shaped, span_features, titled_person
 from classifier.numbers import capacities, dollar_amounts
-from classifier.orgs import Entity, find_entities
+from classifier.orgs import Entity, find_entities, is_place_name
 
 
 @dataclass
@@ -84,7 +84,7 @@ def _org_candidates(doc: Doc, place_spans: set[tuple[int, int]]) -> list[Candida
                 person_shaped(ent.name) and _first_last(ent.name) in people)):
             continue
         # A bare place name ("Uganda", "Lagos") is not an organisation.
-        if _is_place_name(ent.name):
+        if is_place_name(ent.name):
             continue
         if all((m.start, m.end) in place_spans for m in ent.mentions):
             continue
@@ -99,10 +99,6 @@ def _first_last(name: str) -> tuple[str, str]:
     parts = name.split()
     return parts[0], parts[-1]
 
-
-@lru_cache(maxsize=65536)
-def _is_place_name(name: str) -> bool:
-    return bool(places.country_code(name) or places.city(name) or places.demonym_country(name))
 
 
 def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidate]]:

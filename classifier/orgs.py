@@ -423,8 +423,11 @@ def _title_case(tokens: list[tuple[int, int, str]], lower_words: set[str]) -> bo
     "Its") that the same article writes in lower case elsewhere.
     """
     toks = [w for _, _, w in tokens]
-    long_words = [w for w in toks if len(w) >= 4 and w[0].isalpha()]
-    if len(long_words) < 6 or sum(w[0].isupper() for w in long_words) < 0.8 * len(long_words):
+    # Style guides keep prepositions in lower case even in Title Case ("Financing from
+    # RMB"), so they do not count; a brand in camel case ("iXAfrica") counts as capitalised.
+    long_words = [w for w in toks if len(w) >= 4 and w[0].isalpha()
+                  and w.capitalize() not in _TITLE_FUNCTION_WORDS]
+    if len(long_words) < 6 or sum(w != w.lower() for w in long_words) < 0.8 * len(long_words):
         return False
     ordinary = [w for w in toks if w in _TITLE_FUNCTION_WORDS or
                 (w[:1].isupper() and w[1:].islower() and w.lower() in lower_words)]
@@ -469,6 +472,12 @@ def _unique(ents):
             yield ent
 
 
+@lru_cache(maxsize=65536)
+def is_place_name(name: str) -> bool:
+    """A bare country, city or demonym ("Uganda", "Lagos", "Kenyan"): no organisation."""
+    return bool(places.country_code(name) or places.city(name) or places.demonym_country(name))
+
+
 def _merge_short_forms(ents: list[Entity]) -> list[Entity]:
     """Fold "Onix" into "Onix Data Centres" and undefined acronyms into their long form.
 
@@ -488,7 +497,8 @@ def _merge_short_forms(ents: list[Entity]) -> list[Entity]:
     for ent in ents:
         key = ent.key
         found = [first_with.get(("key", key))]
-        if len(key) >= 3:
+        # "Kenya" is not short for "Kenya Internet Exchange Point": a place keeps its mentions.
+        if len(key) >= 3 and not is_place_name(ent.name):
             found.append(first_with.get(("prefix", key)))
         if _is_acronym(ent.name):
             found += [first_with.get(("initials", ent.name)), first_with.get(("acronym", ent.name))]
