@@ -162,10 +162,17 @@ def _in_others_about(entity: Entity, doc: Doc) -> int:
     return count
 
 
+#: Capitalised particles inside a person's name ("Mohamed Ould Cheikh El Ghazouani",
+#: "Abdel Fattah El Sisi"): they do not count towards its length.
+_NAME_PARTICLES = {"ould", "ben", "bin", "ibn", "abu", "el", "al", "ag", "abdel", "van", "von"}
+
+
 def person_shaped(name: str) -> bool:
-    """Written as a person's name: two to four Capitalised words, none an organisation's."""
+    """Written as a person's name: two to four Capitalised words, none an organisation's
+    (particles such as "Ould" or "El" aside)."""
     parts = name.split()
-    return 2 <= len(parts) <= 4 and all(
+    words = [p for p in parts if _norm(p) not in _NAME_PARTICLES]
+    return 2 <= len(words) <= 4 and len(parts) <= 7 and all(
         p.isalpha() and p[0].isupper() and p[1:].islower() and _norm(p) not in _COMPANY_WORDS
         and _word_class(_norm(p)) not in ("dc", "fin", "gov") for p in parts)
 

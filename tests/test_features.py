@@ -42,6 +42,10 @@ def test_person_shape():
     assert not person_shaped("Banque Mondiale")
     assert not person_shaped("MainOne Cable")          # not written as a name is
     assert not person_shaped("Wingu Africa Holdings")
+    # name particles do not count towards the length
+    assert person_shaped("Mohamed Ould Cheikh El Ghazouani")
+    assert person_shaped("Abdel Fattah El Sisi")
+    assert not person_shaped("Ould")
 
 
 def test_a_title_before_a_name_that_is_no_person_is_a_feature():
