@@ -25,6 +25,14 @@ _ORG_FIN_WORDS = {"capital", "partners", "investment", "investments", "investiss
                   "corporation", "equity", "asset", "assets", "managers", "management",
                   "souverain", "sovereign", "development", "developpement", "exim", "credit",
                   "africa50", "reinsurance", "trust"}
+
+
+def _is_fin_word(word: str) -> bool:
+    """A financier's word, also as the end of a bank's one-word name ("Citibank", "Ecobank",
+    "Afreximbank")."""
+    return word in _ORG_FIN_WORDS or word.endswith("bank")
+
+
 _GOV_WORDS = {"ministere", "ministry", "agence", "agency", "autorite", "authority", "office",
               "government", "gouvernement", "etat", "state", "national", "nationale",
               "societe", "department", "commission", "republic", "republique", "presidence"}
@@ -69,7 +77,7 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
     for w in name_words:
         if w in _ORG_DC_WORDS:
             f["name_dc"] = 1.0
-        if w in _ORG_FIN_WORDS:
+        if _is_fin_word(w):
             f["name_fin"] = 1.0
         if w in _GOV_WORDS:
             f["name_gov"] = 1.0
@@ -220,7 +228,7 @@ def _title_after(text: str, end: int) -> bool:
 def _word_class(word: str) -> str:
     if word in _ORG_DC_WORDS:
         return "dc"
-    if word in _ORG_FIN_WORDS:
+    if _is_fin_word(word):
         return "fin"
     if word in _GOV_WORDS:
         return "gov"

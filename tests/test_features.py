@@ -100,3 +100,9 @@ def test_a_title_after_a_comma_belongs_to_the_name_it_precedes():
     names = {c.value for c in doc_candidates(doc).orgs}
     assert "Safaricom Ethiopia" in names
     assert "person_title" not in _org_features(text, "Safaricom Ethiopia")
+
+
+@pytest.mark.parametrize("name", ["Citibank", "Ecobank", "Afreximbank", "Rand Merchant Bank"])
+def test_a_banks_name_is_a_financiers_name(name):
+    assert "name_fin" in _org_features(f"The loan comes from {name} and Raxio.", name)
+    assert "name_fin" not in _org_features(f"The loan comes from {name} and Raxio.", "Raxio")
