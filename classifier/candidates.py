@@ -100,7 +100,6 @@ def _first_last(name: str) -> tuple[str, str]:
     return parts[0], parts[-1]
 
 
-
 def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidate]]:
     by_country: dict[str, list] = {}
     by_city: dict[str, list] = {}
