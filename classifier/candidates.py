@@ -15,6 +15,7 @@ from classifier.document import Doc
 from classifier.features import org_features, person_shaped, span_features, titled_person
 from classifier.numbers import capacities, dollar_amounts
 from classifier.orgs import Entity, find_entities, is_place_name
+from classifier.text import strip_accents
 
 
 @dataclass
@@ -117,6 +118,10 @@ def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidat
             f[f"kind_{kind}"] = 1.0
         if kinds == {"demonym"}:
             f["only_demonym"] = 1.0
+        already = sum(_existing(doc, m.start) for m in ms)
+        if already:
+            # "Onix exploite déjà à Accra un datacenter": where the company already is.
+            f["sent_existing"] = already / len(ms)
         cities = {m.city.name for m in ms if m.kind == "city" and m.city}
         f[f"ncities={min(len(cities), 3)}"] = 1.0
         f["african" if places.is_african(code) else "not_african"] = 1.0
@@ -137,6 +142,17 @@ def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidat
         f["country_share"] = country_mentions / max(1, len(matches))
         cities.append(Candidate(name, f, spans, {m.surface for m in ms}))
     return countries, cities
+
+
+#: Words that place a sentence's facts before the news: what a company already runs.
+_EXISTING_WORDS = {"already", "existing", "currently", "deja", "existant", "existants",
+                   "existante", "existantes", "actuellement"}
+
+
+def _existing(doc: Doc, offset: int) -> bool:
+    """Whether the sentence at ``offset`` speaks of what already exists."""
+    toks = doc.sentence_tokens[doc.sentence_at(offset)]
+    return any(strip_accents(w.lower()) in _EXISTING_WORDS for _, _, w in toks)
 
 
 _PHASE_WORDS = {"phase", "first", "initial", "initially", "building", "tranche", "stage",

@@ -1,4 +1,5 @@
-"""classifier.candidates: what the document features can be without a data-centre cue."""
+"""classifier.candidates: document features without a data-centre cue, and which names
+and places are candidates, with which features."""
 
 from __future__ import annotations
 
@@ -45,3 +46,11 @@ def test_people_a_title_introduces_are_no_organisation_candidates():
               "le datacenter national", "fr")
     names = {c.value for c in doc_candidates(doc).orgs}
     assert not {"Mohamed Ould Cheikh El Ghazouani", "Ghazouani"} & names
+
+
+def test_a_country_where_the_company_already_is_is_marked():
+    doc = Doc("Onix Data Centres ouvre un datacenter à Dakar, au Sénégal. Basée à Londres, "
+              "Onix exploite déjà à Accra, au Ghana, un datacenter Tier IV.", "", "fr")
+    features = {c.value: c.features for c in doc_candidates(doc).countries}
+    assert features["GH"]["sent_existing"] == 1.0
+    assert "sent_existing" not in features["SN"]
