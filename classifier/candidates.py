@@ -15,7 +15,6 @@ from classifier.document import Doc
 from classifier.features import org_features, person_shaped, span_features, titled_person
 from classifier.numbers import capacities, dollar_amounts
 from classifier.orgs import Entity, find_entities, is_place_name
-from classifier.text import strip_accents
 
 
 @dataclass
@@ -109,6 +108,7 @@ def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidat
             by_country.setdefault(m.code, []).append(m)
         if m.kind == "city" and m.city is not None:
             by_city.setdefault(m.city.name, []).append(m)
+    existing: dict[int, bool] = {}   # sentence index -> whether it speaks of what exists
     countries = []
     for code, ms in by_country.items():
         spans = [(m.start, m.end) for m in ms]
@@ -118,7 +118,12 @@ def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidat
             f[f"kind_{kind}"] = 1.0
         if kinds == {"demonym"}:
             f["only_demonym"] = 1.0
-        already = sum(_existing(doc, m.start) for m in ms)
+        already = 0
+        for m in ms:
+            index = doc.sentence_at(m.start)
+            if index not in existing:
+                existing[index] = _speaks_of_existing(doc.sentence_tokens[index])
+            already += existing[index]
         if already:
             # "Onix exploite déjà à Accra un datacenter": where the company already is.
             f["sent_existing"] = already / len(ms)
@@ -145,14 +150,13 @@ def _place_candidates(doc: Doc, matches) -> tuple[list[Candidate], list[Candidat
 
 
 #: Words that place a sentence's facts before the news: what a company already runs.
-_EXISTING_WORDS = {"already", "existing", "currently", "deja", "existant", "existants",
+_EXISTING_WORDS = {"already", "existing", "currently", "déjà", "deja", "existant", "existants",
                    "existante", "existantes", "actuellement"}
 
 
-def _existing(doc: Doc, offset: int) -> bool:
-    """Whether the sentence at ``offset`` speaks of what already exists."""
-    toks = doc.sentence_tokens[doc.sentence_at(offset)]
-    return any(strip_accents(w.lower()) in _EXISTING_WORDS for _, _, w in toks)
+def _speaks_of_existing(tokens: list[tuple[int, int, str]]) -> bool:
+    """Whether a sentence (its words) speaks of what already exists."""
+    return any(w.lower() in _EXISTING_WORDS for _, _, w in tokens)
 
 
 _PHASE_WORDS = {"phase", "first", "initial", "initially", "building", "tranche", "stage",

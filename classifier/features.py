@@ -179,10 +179,12 @@ def person_shaped(name: str) -> bool:
     """Written as a person's name: two to four Capitalised words, none an organisation's
     (particles such as "Ould" or "El" aside)."""
     parts = name.split()
-    words = [p for p in parts if _norm(p) not in _NAME_PARTICLES]
-    return 2 <= len(words) <= 4 and len(parts) <= 7 and all(
-        p.isalpha() and p[0].isupper() and p[1:].islower() and _norm(p) not in _COMPANY_WORDS
-        and _word_class(_norm(p)) not in ("dc", "fin", "gov") for p in parts)
+    if not 2 <= len(parts) <= 7 or not all(
+            p.isalpha() and p[0].isupper() and p[1:].islower() for p in parts):
+        return False
+    norms = [_norm(p) for p in parts]
+    return 2 <= sum(n not in _NAME_PARTICLES for n in norms) <= 4 and all(
+        n not in _COMPANY_WORDS and _word_class(n) not in ("dc", "fin", "gov") for n in norms)
 
 
 def titled_person(entity: Entity, doc: Doc) -> bool:

@@ -413,6 +413,7 @@ def _split_compounds(ents: list[Entity], full: str) -> list[Entity]:
 
 _TITLE_FUNCTION_WORDS = {"To", "For", "Its", "With", "As", "At", "In", "On", "And", "Of",
                          "From", "By", "Into", "Over", "After", "The", "A", "An", "Up"}
+_FUNCTION_WORDS_ANY_CASE = _TITLE_FUNCTION_WORDS | {w.lower() for w in _TITLE_FUNCTION_WORDS}
 
 
 def _title_case(tokens: list[tuple[int, int, str]], lower_words: set[str]) -> bool:
@@ -426,8 +427,8 @@ def _title_case(tokens: list[tuple[int, int, str]], lower_words: set[str]) -> bo
     # Style guides keep prepositions in lower case even in Title Case ("Financing from
     # RMB"), so they do not count; a brand in camel case ("iXAfrica") counts as capitalised.
     long_words = [w for w in toks if len(w) >= 4 and w[0].isalpha()
-                  and w.capitalize() not in _TITLE_FUNCTION_WORDS]
-    if len(long_words) < 6 or sum(w != w.lower() for w in long_words) < 0.8 * len(long_words):
+                  and w not in _FUNCTION_WORDS_ANY_CASE]
+    if len(long_words) < 6 or sum(not w.islower() for w in long_words) < 0.8 * len(long_words):
         return False
     ordinary = [w for w in toks if w in _TITLE_FUNCTION_WORDS or
                 (w[:1].isupper() and w[1:].islower() and w.lower() in lower_words)]
