@@ -365,6 +365,13 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
     result = BuildResult()
     projects: dict[str, _Project] = {}
     spellings: dict[str, Counter] = defaultdict(Counter)
+
+    def resolve(name: str) -> tuple[str, str]:
+        """A name as the aliases spell it, and its key once French and English are joined."""
+        canonical = aliases.get(name_key(name), name)
+        key = name_key(canonical)
+        return canonical, joined.get(key, key)
+
     for row, operators, investors in relevant:
         result.articles += 1
         places_ = article_places(_json_list(row.get("countries")), _json_list(row.get("cities")))
@@ -376,10 +383,9 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
             continue
         investor_keys = []
         for name in investors:
-            key = name_key(aliases.get(name_key(name), name))
-            key = joined.get(key, key)
+            canonical, key = resolve(name)
             if key:
-                spellings[key][aliases.get(name_key(name), name)] += 1
+                spellings[key][canonical] += 1
                 investor_keys.append(key)
         single = len(places_) == 1
         city_terms = {p.city for p in places_ if p.city}
@@ -388,9 +394,7 @@ def assemble(articles: Iterable[dict[str, Any]], aliases: dict[str, str] | None 
         readings: dict[tuple[tuple[str, ...], tuple[str, ...]], StageReading] = {}
         seen_operators: set[str] = set()
         for raw in dict.fromkeys(operators):
-            canonical = aliases.get(name_key(raw), raw)
-            op_key = name_key(canonical)
-            op_key = joined.get(op_key, op_key)
+            canonical, op_key = resolve(raw)
             # Two spellings of one operator in an article ("Onix Data Centers", "Onix Data
             # Centre Group") are one operator: one contribution, one project-article link.
             if not op_key or op_key in seen_operators:
