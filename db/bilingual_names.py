@@ -46,7 +46,7 @@ def neutral_key(name: str) -> tuple[str, bool] | None:
     too little to join two names by."""
     translated = False
     kept = set()
-    for word in re.findall(r"[a-z0-9+]+", fold(name)):
+    for word in _words(name):
         english = FRENCH_TO_ENGLISH.get(word)
         if english is not None:
             translated = True
@@ -85,4 +85,9 @@ def bilingual_keys(names: Iterable[str], key: Callable[[str], str]) -> dict[str,
 
 def is_translated(name: str) -> bool:
     """True when ``name`` holds a French word of :data:`FRENCH_TO_ENGLISH`."""
-    return any(word in FRENCH_TO_ENGLISH for word in re.findall(r"[a-z0-9+]+", fold(name)))
+    return any(word in FRENCH_TO_ENGLISH for word in _words(name))
+
+
+def _words(name: str) -> list[str]:
+    """The folded (lower-case, accent-free) words of ``name``, as both functions read it."""
+    return re.findall(r"[a-z0-9+]+", fold(name))
