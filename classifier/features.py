@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import re
 
+from classifier.cues import cues_in
 from classifier.document import Doc
-from classifier.orgs import Entity
+from classifier.orgs import Entity, is_place_name
 from classifier.text import fold, strip_accents
 
 _ORG_DC_WORDS = {"data", "datacenter", "datacenters", "datacentre", "datacentres", "centres",
@@ -83,6 +84,16 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
             f["name_gov"] = 1.0
     if name_words:
         f[f"name_last_class={_word_class(name_words[-1])}"] = 1.0
+    words = entity.name.split()
+    if len(words) >= 2:
+        # A place in a name: a state's fund or bank ("Senegal Sovereign Fund", "Export-
+        # Import Bank of Korea"), a site ("Dakar Data Centre"), a national arm ("MTN
+        # Nigeria"). Which comes first tells these apart more often than not.
+        for n in (1, 2):
+            if len(words) > n and is_place_name(" ".join(words[:n])):
+                f["name_place_first"] = 1.0
+            if len(words) > n and is_place_name(" ".join(words[-n:])):
+                f["name_place_last"] = 1.0
     f[f"ntok={_bucket(len(name_words), (1, 2, 3, 5))}"] = 1.0
     if entity.acronym:
         f["has_acronym"] = 1.0
@@ -106,6 +117,7 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
             f[f"RB={right[0]}_{right[1]}"] = 1.0
         if right and right[0] in _VERB_SAID:
             f["then_said"] = 1.0
+        _passive(left, right, f)
         if _titled(doc, m.end, left, right):
             titled += 1
         if right and _YEAR.fullmatch(right[0]):
@@ -134,6 +146,28 @@ def org_features(entity: Entity, doc: Doc, rank: int, n_entities: int) -> dict[s
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_BY = {"by", "par"}
+_DETERMINERS = {"the", "its", "le", "la", "les", "l'", "sa", "son", "ses"}
+
+
+def _passive(left: list[str], right: list[str], f: dict[str, float]) -> None:
+    """Role cues of a passive verb: "financed by X" makes X the agent of financing, and
+    "X, operated by Y" makes X what is operated (a site, a project), not who operates it.
+
+    The window's words alone cannot tell these apart: both put a finance or an
+    operate word next to the name.
+    """
+    words = left[:-1] if left and left[-1] in _DETERMINERS else left
+    if len(words) >= 2 and words[-1] in _BY:
+        for cue in cues_in(f" {words[-2]} "):
+            f[f"agent_{cue}"] = 1.0
+    for i in range(1, min(3, len(right))):
+        if right[i] in _BY:
+            for cue in cues_in(f" {right[i - 1]} "):
+                f[f"patient_{cue}"] = 1.0
+            break
+
+
 # Not the straight apostrophe: "l'Agence" is an elision.
 _OPEN_QUOTES = ("«", "“", '"', "‘")
 _CLOSE_QUOTES = ("»", "”", '"', "’")

@@ -106,3 +106,28 @@ def test_a_title_after_a_comma_belongs_to_the_name_it_precedes():
 def test_a_banks_name_is_a_financiers_name(name):
     assert "name_fin" in _org_features(f"The loan comes from {name} and Raxio.", name)
     assert "name_fin" not in _org_features(f"The loan comes from {name} and Raxio.", "Raxio")
+
+
+@pytest.mark.parametrize("text, name, feature", [
+    ("The Senegal Sovereign Fund joined the Zeta Cloud project.", "Senegal Sovereign Fund",
+     "name_place_first"),
+    ("The loan comes from the Export-Import Bank of Korea and Zeta Cloud.",
+     "Export-Import Bank of Korea", "name_place_last"),
+    ("Zeta Cloud runs the Dakar Data Centre.", "Dakar Data Centre", "name_place_first"),
+])
+def test_a_place_in_a_name_is_a_feature(text, name, feature):
+    assert feature in _org_features(text, name)
+    assert not {"name_place_first", "name_place_last"} & set(_org_features(text, "Zeta Cloud"))
+
+
+@pytest.mark.parametrize("text, name, feature, language", [
+    ("The campus is financed by the Zeta Fund.", "Zeta Fund", "agent_finance", "en"),
+    ("Le campus est financé par Zeta Capital.", "Zeta Capital", "agent_finance", "fr"),
+    ("Zeta Tower, operated by Kilo Cloud, opened in Accra.", "Zeta Tower", "patient_own", "en"),
+    ("Le site Zeta Tower, exploité par Kilo Cloud, a ouvert.", "Zeta Tower", "patient_own", "fr"),
+])
+def test_a_passive_verb_tells_agent_from_patient(text, name, feature, language):
+    features = _org_features(text, name, language)
+    assert feature in features
+    # the other side of the verb gets the other feature, not this one
+    assert not {k for k in features if k.startswith(("agent_", "patient_"))} - {feature}
