@@ -37,9 +37,9 @@ from classifier.predict import (
     with_known,
 )
 from classifier.terms import (  # noqa: F401  (model files name their analyzers here)
+    event_terms,
     given_terms,
     lead_text,
-    stem_terms,
     text_terms,
 )
 from classifier.text import fold
@@ -290,7 +290,7 @@ def fit(docs: list[LabelledDoc], cands: list[DocCandidates] | None = None,
     # Events are told only for relevant articles, so only they teach the event model:
     # the others, all "other", were most of its examples and most of its answers.
     told = [i for i, d in enumerate(docs) if d.labels["relevant"]] or range(len(docs))
-    event = _text_pipeline(c=10.0, analyzer=stem_terms).fit(
+    event = _text_pipeline(c=1.0, analyzer=event_terms).fit(
         [lead_text(cands[i].doc) for i in told], [docs[i].labels["event"] or "other" for i in told])
     roles = _fit_roles(docs, cands)
     groups = [d.group for d in docs]

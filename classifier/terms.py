@@ -8,11 +8,9 @@ maps the names back.
 
 from __future__ import annotations
 
-import re
-
-from classifier.cues import cues_in
+from classifier.cues import cues_in, normalized_words
 from classifier.document import LEAD_CHARS, Doc
-from classifier.text import strip_accents
+from classifier.text import sentences
 
 
 def text_terms(doc: Doc) -> list[str]:
@@ -24,28 +22,32 @@ def text_terms(doc: Doc) -> list[str]:
 
 
 def lead_text(doc: Doc) -> str:
-    """What the event model reads: the headline (three times) and the lead.
+    """What the event model reads: the headline, a line break and the lead.
 
     What happened is told in the headline and the lead; later paragraphs are
     background full of other events (earlier openings, past funding rounds).
     """
-    return f"{doc.title}\n{doc.title}\n{doc.title}\n{doc.body[:LEAD_CHARS]}"
+    return f"{doc.title}\n{doc.body[:LEAD_CHARS]}"
 
 
-_TERM = re.compile(r"(?u)\b\w\w+\b")
+def event_terms(text: str) -> list[str]:
+    """The event model's analyzer: the cue classes of the headline, of the lead's first
+    sentence and of the whole lead (``text`` is a :func:`lead_text`), and a constant.
 
-
-def stem_terms(text: str) -> list[str]:
-    """The event model's analyzer: words, word pairs, word stems (first five letters;
-    they stand in for character n-grams: "inaugure"/"inauguration") and the cue
-    classes of the headline (the first line) and of the whole text."""
-    title, _, _ = text.partition("\n")
-    toks = _TERM.findall(strip_accents(text).lower())
-    out = toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
-    out += ["~" + t[:5] for t in toks if len(t) > 5]
-    out += ["title:" + c for c in cues_in(" " + " ".join(_TERM.findall(
-        strip_accents(title).lower())) + " ")]
-    out += ["text:" + c for c in cues_in(" " + " ".join(toks) + " ")]
+    Classes of words ("acquire", "finance", "partner", "open" ...), not the words
+    themselves. Trained on the words, word pairs and stems of a few hundred
+    articles, the model learnt who did what (a company that opened sites in its
+    training articles "opened" again when it bought one): it was right on 40 of
+    the dev sites' 61 relevant articles with each site held out; on these
+    classes alone, on 50.
+    """
+    title, _, lead = text.partition("\n")
+    first = sentences(lead)
+    out = ["bias"]
+    out += ["title:" + c for c in sorted(cues_in(normalized_words(title)))]
+    if first:
+        out += ["first:" + c for c in sorted(cues_in(normalized_words(first[0].text)))]
+    out += ["lead:" + c for c in sorted(cues_in(normalized_words(lead)))]
     return out
 
 
@@ -55,4 +57,4 @@ def given_terms(terms: list[str]) -> list[str]:
 
 
 #: Analyzers by the name a plain model file records.
-ANALYZERS = {"given_terms": given_terms, "stem_terms": stem_terms}
+ANALYZERS = {"given_terms": given_terms, "event_terms": event_terms}

@@ -1,7 +1,7 @@
 """What the text models read (terms built from the document's own words) and learn from."""
 
-from classifier.document import LEAD_CHARS, Doc
-from classifier.model import fit, lead_text, stem_terms, text_terms
+from classifier.document import Doc
+from classifier.model import event_terms, fit, lead_text, text_terms
 from classifier.train import BUNDLED_CORPUS
 from classifier.training import load_corpus_labels
 
@@ -17,18 +17,20 @@ def test_text_terms_weigh_the_headline_twice_and_keep_word_pairs():
     assert terms.count("ifc") == 30
 
 
-def test_the_event_model_reads_the_headline_and_the_lead_only():
-    terms = stem_terms(lead_text(Doc(BODY, TITLE)))
-    assert terms.count("opens") == 3
-    # The body repeats one sentence; only the lead's copies are read.
-    assert terms.count("ifc") == LEAD_CHARS // (len(BODY) // 30 + 1)
-    assert "~opene" in terms                 # stem of "opened"
-    assert "title:open" in terms and "text:finance" in terms   # cue classes
+def test_the_event_model_reads_cue_classes_of_the_headline_and_the_lead_only():
+    body = "Raxio Group has opened a 1.5 MW facility in Kampala. " * 20 + "It was bought by Zeta."
+    terms = event_terms(lead_text(Doc(body, "Raxio secures funding from the IFC")))
+    assert "title:finance" in terms and "title:open" not in terms
+    assert "first:open" in terms and "lead:open" in terms
+    # The acquisition is told after the lead: not read.
+    assert not any(t.endswith(":acquire") for t in terms)
+    # Names and other words are not terms: only classes (and one constant).
+    assert all(t == "bias" or t.split(":")[0] in ("title", "first", "lead") for t in terms)
 
 
 def test_terms_of_an_empty_document():
     assert text_terms(Doc("")) == []
-    assert stem_terms(lead_text(Doc(""))) == []
+    assert event_terms(lead_text(Doc(""))) == ["bias"]
 
 
 def test_the_event_model_learns_from_relevant_articles_only():
