@@ -98,8 +98,9 @@ def write_tags(db: sqlite_utils.Database, article_url: str, tags: dict[str, Any]
 
 def write_tags_many(db: sqlite_utils.Database,
                     results: Iterable[tuple[str, dict[str, Any], Iterable[MentionRow]]],
-                    stored: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-    """Replace the tags and mentions of many articles (call inside ``db.atomic()``).
+                    stored: Mapping[str, Mapping[str, Any]] | None = None) -> int:
+    """Replace the tags and mentions of many articles (call inside ``db.atomic()``); returns
+    how many article rows got new tags.
 
     The same rows as :func:`write_tags` on each in turn (an article listed twice
     keeps its last tags), written set-wise for ``dcradar retag``: one prepared
@@ -124,7 +125,7 @@ def write_tags_many(db: sqlite_utils.Database,
         # An amount dropped by conformed_tags keeps no supporting mention either.
         dropped.append({k for k in AMOUNT_TAGS if tags.get(k) is not None and columns[k] is None})
     if not results:
-        return
+        return 0
     sets = ", ".join(f"[{c}] = :{c}" for c in TAG_COLUMNS)
     db.conn.executemany(f"UPDATE articles SET {sets} WHERE url = :url", updates)
     db.conn.executemany("DELETE FROM mentions WHERE article_url = ?", [(u,) for u in last])
@@ -141,6 +142,7 @@ def write_tags_many(db: sqlite_utils.Database,
     # columns up on each call.
     db.conn.executemany(_INSERT_MENTION, rows)
     _note_organizations(db, organizations)
+    return len(updates)
 
 
 def organization_name_rank(name: str) -> tuple[bool, int, str]:

@@ -293,7 +293,8 @@ def retag(db_path: str, workers: int | None) -> None:
 
     started = time.monotonic()
     count = run(db_path, progress=lambda done, total: click.echo(
-        f"  re-tagged {done}/{total}", err=True), workers=workers)
+        f"  re-tagged {done}/{total}", err=True), workers=workers,
+        projects=lambda summary: click.echo(f"projects: {summary}", err=True))
     seconds = time.monotonic() - started
     click.echo(f"re-tagged {count} articles in {seconds:.1f} s "
                f"({count / seconds if seconds else 0:.0f} articles/s)", err=True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from db.projects import build_projects, ensure_projects
 from db.schema import TAG_COLUMNS, open_db
 from db.tags import refresh_organization_counts, write_tags_many
 from pipeline.pool import StagePool, tag_texts, worker_count
@@ -24,7 +25,8 @@ POOL_BATCH = 50
 
 def retag(db_path: str | Path, tagger: Tagger | None = None,
           progress: Callable[[int, int], None] = lambda done, total: None,
-          workers: int | None = None) -> int:
+          workers: int | None = None,
+          projects: Callable[[str], None] = lambda summary: None) -> int:
     """Tag every article again; returns the number re-tagged.
 
     The new tags are computed first, batch by batch (the slow part, nothing
@@ -36,6 +38,13 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
     the writes, not for the tagging. An article whose tags come out as they
     were when its text was read keeps its row as it is (rewriting it would
     rewrite its text too); its mentions are replaced like every other's.
+
+    The projects are built from the tags, so when any article's tags changed
+    they are rebuilt in the same transaction: an export of leads after a
+    retag lists what the new model found, and an interrupted retag leaves
+    tags and projects as they were. When none changed, the projects stand
+    (they are only built if missing). ``projects`` receives the rebuild's
+    one-line summary.
 
     Without a ``tagger`` of the caller's, batches are tagged in ``workers``
     processes at once (default: one per CPU; 0 or 1: in this process), each
@@ -57,8 +66,11 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
             progress(len(results), len(urls))
         with db.atomic():
             # Rows whose tags come out as they were read are left as they are.
-            write_tags_many(db, results, stored)
+            changed = write_tags_many(db, results, stored)
             refresh_organization_counts(db)
+            built = build_projects(db) if changed else ensure_projects(db)
+        if built is not None:
+            projects(built.summary())
     finally:
         db.close()
     return len(results)
