@@ -290,6 +290,9 @@ def tag(source, title: str, language: str | None) -> None:
 def retag(db_path: str, workers: int | None) -> None:
     """Re-tag every stored article with the current model (no re-crawl)."""
     from pipeline.retag import retag as run
+    from pipeline.retag import start_workers_early as start_retag_workers
+
+    start_retag_workers(db_path, workers)
 
     started = time.monotonic()
     count = run(db_path, progress=lambda done, total: click.echo(

@@ -65,3 +65,36 @@ def test_a_retag_that_fails_building_projects_keeps_the_tags_and_projects(tmp_pa
     with pytest.raises(RuntimeError, match="disk full"):
         retag(path, tagger=OneAnswerTagger())
     assert _state(path) == before
+
+
+@pytest.mark.parametrize("articles, workers, started", [
+    (201, 2, True),     # more than one batch, two workers: the server loads the model now
+    (200, 2, False),    # one batch is tagged in this process
+    (201, 0, False),    # no workers asked for
+    (201, 1, False),
+])
+def test_the_workers_fork_server_starts_before_the_imports_only_when_used(
+        tmp_path, monkeypatch, articles, workers, started):
+    import pipeline.retag as module
+
+    path = tmp_path / "n.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE articles (url TEXT PRIMARY KEY)")
+    conn.executemany("INSERT INTO articles VALUES (?)", [(f"u{i}",) for i in range(articles)])
+    conn.commit()
+    conn.close()
+    calls = []
+    monkeypatch.setattr(module, "start_fork_server", lambda **kw: calls.append(kw))
+    module.start_workers_early(path, workers)
+    assert calls == ([{"load_tagger": True, "load_extractor": False}] if started else [])
+
+
+def test_no_early_start_for_a_file_that_is_no_database(tmp_path, monkeypatch):
+    import pipeline.retag as module
+
+    calls = []
+    monkeypatch.setattr(module, "start_fork_server", lambda **kw: calls.append(kw))
+    (tmp_path / "x.db").write_text("not a database")
+    module.start_workers_early(tmp_path / "x.db", 2)
+    module.start_workers_early(tmp_path / "missing.db", 2)
+    assert calls == [] and not (tmp_path / "missing.db").exists()
