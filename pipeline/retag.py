@@ -32,7 +32,8 @@ def start_workers_early(db_path: str | Path, workers: int | None = None) -> None
     there and not here. Workers are used with more than one of them and more
     articles than one batch; the articles are counted with the standard library.
     """
-    if worker_count({"DCRADAR_WORKERS": workers}) <= 1:
+    workers = worker_count({"DCRADAR_WORKERS": workers})
+    if not _pooled(workers, BATCH + 1):  # no workers, whatever the count
         return
     try:
         uri = Path(db_path).resolve().as_uri() + "?mode=ro"
@@ -40,8 +41,14 @@ def start_workers_early(db_path: str | Path, workers: int | None = None) -> None
             articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     except sqlite3.Error:
         return  # retag itself says what is wrong with the file
-    if articles > BATCH:
+    if _pooled(workers, articles):
         start_fork_server(load_tagger=True, load_extractor=False)
+
+
+def _pooled(workers: int, articles: int) -> bool:
+    """Whether :func:`retag` tags in worker processes: with more than one, and more
+    articles than it tags in one batch in this process."""
+    return workers > 1 and articles > BATCH
 
 
 def retag(db_path: str | Path, tagger: Tagger | None = None,
@@ -79,7 +86,7 @@ def retag(db_path: str | Path, tagger: Tagger | None = None,
     db = open_db(db_path)
     try:
         urls = [r[0] for r in db.execute("SELECT url FROM articles ORDER BY url").fetchall()]
-        pooled = workers > 1 and len(urls) > BATCH
+        pooled = _pooled(workers, len(urls))
         size = POOL_BATCH if pooled else BATCH
         batches = [urls[at:at + size] for at in range(0, len(urls), size)]
         tag = _pool_tagging(workers) if pooled else _inline_tagging(tagger)
