@@ -33,6 +33,17 @@ The public face shows no internal path (issue 7):
   exploits), ``load_extension()`` and ``ATTACH`` are refused (so Datasette's
   ``crossdb`` setting, off by default, cannot be turned on).
 
+``prepare_connection`` also gives each connection a page cache of up to
+:data:`PAGE_CACHE_KIB` (SQLite's default is 2 MB). A full-text search reads
+every matching article row: for its count, its facets and its sort. On 20,000
+articles those rows span 80 MB, so with the default every search read them all
+again from the operating system, page by page. With 64 MB the pages searches
+share stay in memory: over the benchmark's 40 searches of the 20,000-article
+database, the p95 went from 101-110 ms to 86-91 ms (median 70-74 to 62-67 ms;
+four runs each), and the server's peak RSS from 84 to 150 MB (32 MB: p95 92 ms;
+128 MB: no better than 64). SQLite fills the cache as pages are read, so a small
+database costs no more than before.
+
 Datasette's connections do not read through a memory map (``PRAGMA
 mmap_size``), though it was tried for issue 6: on the 20,000-article database
 it took ~5 % off a search, but the kernel maps the pages around each page read,
@@ -125,8 +136,14 @@ def authorize(action: int, arg1: str | None, arg2: str | None, db_name: str | No
     return sqlite3.SQLITE_OK
 
 
+#: Page cache of each Datasette connection, in KiB (see the module docstring).
+PAGE_CACHE_KIB = 64 * 1024
+
+
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
+    # Before the authorizer: it is the user's PRAGMAs the authorizer screens.
+    conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")
     conn.set_authorizer(authorize)
 
 

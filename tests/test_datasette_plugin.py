@@ -65,3 +65,12 @@ def test_render_cell_shows_lists_readably_on_html_pages_only(client):
     assert '<td class="col-source_urls type-str"><a href="http://127.0.0.1:8706/' in html
     # The CSV keeps the JSON text (the export equality depends on it).
     assert '"[""World Bank""]"' in client.get("/dcradar/projects.csv?country=TG").text
+
+
+def test_each_connection_gets_the_larger_page_cache(client):
+    # Through Datasette's own connection, so the hook is what sets it.
+    db = client.ds.databases["dcradar"]
+    found = client.loop.run_until_complete(
+        db.execute_fn(lambda conn: conn.execute("PRAGMA cache_size").fetchone()[0]))
+    assert found == -datasette_plugin.PAGE_CACHE_KIB
+    assert datasette_plugin.PAGE_CACHE_KIB * 1024 > 2_048_000  # above SQLite's default
